@@ -1,0 +1,111 @@
+"""Evaluate a graph at a point, and explain where a non-finite value came from.
+
+Evaluation runs every node under `np.errstate(all="ignore")`: a branch of `where`
+that is not taken may well compute log(-1), and that must not stop anything. Only
+when a value the user asked for is not finite do we walk back through the graph to
+the node that first produced it and name the operation and its inputs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from .errors import MathError, UsageError
+from .graph import Graph
+from .primitives import PRIMITIVES, domain_message
+
+Point = Mapping[str, Any]
+
+
+def as_value(value: Any) -> Any:
+    """A user value as diffcli holds it: float64 scalar or float64 array."""
+    array = np.asarray(value, dtype=np.float64)
+    return array[()] if array.ndim == 0 else array
+
+
+def evaluate(graph: Graph, point: Point, *, upto: list[int] | None = None) -> list[Any]:
+    """The value of every node (None for nodes the `upto` roots do not need).
+
+    >>> from diffcli.parse import parse
+    >>> g = parse("3*x**3 - 5*x**2")
+    >>> float(evaluate(g, {"x": 1.5})[g.outputs[0]])
+    -1.125
+    """
+    needed = graph.ancestors(upto if upto is not None else graph.outputs)
+    values: list[Any] = [None] * len(graph)
+    ops, inputs, attrs = graph.ops, graph.inputs, graph.attrs
+    with np.errstate(all="ignore"):
+        for node in range(len(ops)):
+            if not needed[node]:
+                continue
+            op = ops[node]
+            if op == "var":
+                name = attrs[node][0][1]
+                if name not in point:
+                    raise UsageError(f"no value given for the variable '{name}'")
+                values[node] = point[name]
+            elif op == "const":
+                values[node] = attrs[node][0][1].value
+            else:
+                args = [values[j] for j in inputs[node]]
+                if attrs[node]:
+                    values[node] = PRIMITIVES[op].impl(*args, **dict(attrs[node]))
+                else:
+                    values[node] = PRIMITIVES[op].impl(*args)
+    return values
+
+
+def is_finite(value: Any) -> bool:
+    return bool(np.isfinite(np.asarray(value, dtype=np.float64)).all()) if value is not None else True
+
+
+def origin_of_nonfinite(graph: Graph, values: list[Any], node: int) -> int:
+    """Follow non-finite values back from `node` to the op that first produced one."""
+    current = node
+    while True:
+        bad_inputs = [j for j in graph.inputs[current]
+                      if graph.ops[j] != "const" and not is_finite(values[j])]
+        if graph.ops[current] == "where" and bad_inputs:
+            condition = values[graph.inputs[current][0]]
+            taken = graph.inputs[current][1] if np.all(condition) else graph.inputs[current][2]
+            bad_inputs = [j for j in bad_inputs if j == taken] or bad_inputs
+        if not bad_inputs:
+            return current
+        current = bad_inputs[0]
+
+
+def describe_node(graph: Graph, node: int) -> str:
+    """'log (column 5)' — an op and where the user wrote it."""
+    where = graph.columns.get(node)
+    label = graph.name_of(node)
+    text = f"'{label}'" if label else graph.ops[node]
+    if where is None:
+        return text
+    line, column = where
+    return f"{text} at line {line}, column {column}" if line > 1 else f"{text} at column {column}"
+
+
+def nonfinite_reason(graph: Graph, values: list[Any], node: int) -> str:
+    """A sentence saying why `values[node]` is not finite, naming the op and column."""
+    origin = origin_of_nonfinite(graph, values, node)
+    op = graph.ops[origin]
+    if op == "var":
+        return f"the value given for '{graph.name_of(origin)}' is not finite"
+    if op == "const":
+        return "a constant is not finite"
+    args = tuple(values[j] for j in graph.inputs[origin])
+    message = domain_message(op, values[origin], args)
+    where = graph.columns.get(origin)
+    if where is not None:
+        line, column = where
+        message += f" (line {line}, column {column})" if line > 1 else f" (column {column})"
+    return message
+
+
+def check_outputs(graph: Graph, values: list[Any]) -> None:
+    """Raise `MathError` naming the culprit if any output value is not finite."""
+    for output in graph.outputs:
+        if not is_finite(values[output]):
+            raise MathError(nonfinite_reason(graph, values, output))

@@ -1,0 +1,412 @@
+"""The one table of primitive operations.
+
+Each entry declares, once, how to evaluate an op with NumPy and how to differentiate
+it. Forward mode (`forward.py`) and reverse mode (`reverse.py`) both read the same
+entry, in the manner of HIPS/autograd's `defjvp`/`defvjp`:
+
+* an elementwise op lists its partial derivatives ∂out/∂argₖ; forward mode multiplies
+  them by tangents, reverse mode by the cotangent (summed over broadcast axes);
+* a structural op (reduction, matrix product, indexing) lists its linear maps:
+  `jvps[k]` pushes a tangent of argument k forward, `vjps[k]` pulls a cotangent back.
+
+Rules are written with ordinary operators and the op functions of this module, so the
+same rule computes numbers on NumPy values and builds graph nodes on `tape.Ref`s —
+which is how a Hessian comes from forward mode over the reverse-mode graph.
+
+Adding a function is adding one `Primitive(...)` to the table below (and a spelling in
+`parse.FUNCTIONS`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .tape import Ref
+
+# Markers a partial derivative may return so the chain rule skips a multiplication.
+ONE = "one"
+MINUS_ONE = "minus_one"
+
+
+@dataclass(frozen=True)
+class Primitive:
+    """One op: its NumPy evaluation and its derivative rule.
+
+    `partials[k](ans, *args)` is ∂ans/∂args[k] for elementwise ops (None: zero);
+    `jvps[k](t, ans, *args, **attrs)` and `vjps[k](g, ans, *args, **attrs)` are the
+    linear maps of structural ops (returning None means a structural zero).
+    `differentiable=False` marks ops whose derivative is zero everywhere it exists
+    (comparisons, `detach`). `kink(*args)` flags points where the op is not
+    differentiable; `domain(ans, *args)` explains a non-finite result.
+    """
+
+    name: str
+    impl: Callable[..., Any]
+    partials: tuple[Callable[..., Any] | None, ...] | None = None
+    jvps: tuple[Callable[..., Any] | None, ...] | None = None
+    vjps: tuple[Callable[..., Any] | None, ...] | None = None
+    differentiable: bool = True
+    kink: Callable[..., Any] | None = None
+    domain: Callable[..., str | None] | None = None
+    symbol: str | None = None
+    to_sympy: Callable[..., Any] | None = None
+    description: str = ""
+    tags: frozenset[str] = field(default_factory=frozenset)
+
+
+PRIMITIVES: dict[str, Primitive] = {}
+
+
+def register(primitive: Primitive) -> Primitive:
+    PRIMITIVES[primitive.name] = primitive
+    return primitive
+
+
+def apply(name: str, *args: Any, **attrs: Any) -> Any:
+    """Apply primitive `name`: numerically, or as a new graph node if any arg is a Ref."""
+    for arg in args:
+        if isinstance(arg, Ref):
+            return arg.tape.add(name, args, attrs)
+    return PRIMITIVES[name].impl(*args, **attrs)
+
+
+def shape_of(value: Any) -> tuple[int, ...]:
+    return value.shape if isinstance(value, Ref) else np.shape(value)
+
+
+def _op(name: str) -> Callable[..., Any]:
+    def call(*args: Any, **attrs: Any) -> Any:
+        return apply(name, *args, **attrs)
+
+    call.__name__ = name
+    call.__doc__ = f"Apply the `{name}` primitive (numerically or in graph mode)."
+    return call
+
+
+add, sub, mul, div, neg, power = (_op(n) for n in ("add", "sub", "mul", "div", "neg", "pow"))
+smul, where, sum_to, broadcast_to = (_op(n) for n in ("smul", "where", "sum_to", "broadcast_to"))
+sin, cos, exp, log, sqrt, sign = (_op(n) for n in ("sin", "cos", "exp", "log", "sqrt", "sign"))
+sinh, cosh, sigmoid, step, tie_weight = (
+    _op(n) for n in ("sinh", "cosh", "sigmoid", "step", "tie_weight")
+)
+
+
+def chain(g: Any, partial: Any) -> Any:
+    """g · ∂ with a strong zero: 0 · ∞ = 0, so a branch not taken never leaks NaN."""
+    if partial is ONE:
+        return g
+    if partial is MINUS_ONE:
+        return neg(g)
+    return smul(g, partial)
+
+
+def unbroadcast(cotangent: Any, like: Any) -> Any:
+    """Sum a cotangent over the axes along which `like` was broadcast."""
+    target = shape_of(like)
+    if shape_of(cotangent) == target:
+        return cotangent
+    return sum_to(cotangent, shape=target)
+
+
+def broadcast_like(tangent: Any, like: Any) -> Any:
+    target = shape_of(like)
+    if shape_of(tangent) == target:
+        return tangent
+    return broadcast_to(tangent, shape=target)
+
+
+# --------------------------------------------------------------------------- NumPy side
+
+
+def _scalar(result: Any) -> Any:
+    """0-d arrays become NumPy scalars, so every scalar value has one type."""
+    return result[()] if isinstance(result, np.ndarray) and result.ndim == 0 else result
+
+
+def _strong_multiply(a: Any, b: Any) -> Any:
+    product = np.multiply(a, b)
+    if not np.isfinite(product).all():
+        zero = (np.asarray(a) == 0) | (np.asarray(b) == 0)
+        product = _scalar(np.where(zero, 0.0, product))
+    return product
+
+
+def _where(condition: Any, a: Any, b: Any) -> Any:
+    return _scalar(np.where(condition, a, b))
+
+
+def _sum_to(x: Any, shape: tuple[int, ...]) -> Any:
+    x = np.asarray(x)
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
+    )
+    return _scalar(np.sum(x, axis=axes, keepdims=True).reshape(shape)) if axes else _scalar(x.reshape(shape))
+
+
+def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
+    return _scalar(np.array(np.broadcast_to(x, shape)))
+
+
+def _tie_weight(a: Any, b: Any) -> Any:
+    """1 where a > b, ½ at a tie, 0 where a < b: the share of max(a, b)'s derivative a gets."""
+    return _scalar((np.sign(np.subtract(a, b)) + 1.0) / 2.0)
+
+
+def _step(x: Any) -> Any:
+    return _scalar(np.greater(x, 0).astype(np.float64))
+
+
+def _sigmoid(x: Any) -> Any:
+    return _scalar(np.where(np.greater_equal(x, 0), 1.0 / (1.0 + np.exp(-np.abs(x))),
+                            np.exp(-np.abs(x)) / (1.0 + np.exp(-np.abs(x)))))
+
+
+def _relu(x: Any) -> Any:
+    return np.maximum(x, 0.0)
+
+
+def _softplus(x: Any) -> Any:
+    return np.logaddexp(0.0, x)
+
+
+# ---------------------------------------------------------------------- domain messages
+
+
+def _fmt(value: Any) -> str:
+    array = np.asarray(value)
+    if array.ndim == 0:
+        number = float(array)
+        return repr(int(number)) if number.is_integer() and abs(number) < 1e15 else f"{number:.6g}"
+    return f"array of shape {array.shape}"
+
+
+def _first_bad(ans: Any, *args: Any) -> tuple[Any, ...]:
+    """The arguments at the first entry where `ans` is not finite (scalars as they are)."""
+    ans_array = np.asarray(ans)
+    if ans_array.ndim == 0:
+        return args
+    index = tuple(np.argwhere(~np.isfinite(ans_array))[0])
+    picked = []
+    for arg in args:
+        array = np.broadcast_to(np.asarray(arg), ans_array.shape)
+        picked.append(array[index])
+    return tuple(picked)
+
+
+def _log_domain(label: str) -> Callable[..., str | None]:
+    def message(ans: Any, x: Any) -> str | None:
+        (x,) = _first_bad(ans, x)
+        if x < 0:
+            return f"{label} of a negative number: {label}({_fmt(x)}) is undefined"
+        if x == 0:
+            return f"{label} of zero: {label}(0) is -infinity"
+        return None
+
+    return message
+
+
+def _sqrt_domain(ans: Any, x: Any) -> str | None:
+    (x,) = _first_bad(ans, x)
+    return f"sqrt of a negative number: sqrt({_fmt(x)}) is undefined" if x < 0 else None
+
+
+def _div_domain(ans: Any, x: Any, y: Any) -> str | None:
+    x, y = _first_bad(ans, x, y)
+    return f"division by zero: {_fmt(x)}/{_fmt(y)}" if y == 0 else None
+
+
+def _pow_domain(ans: Any, x: Any, y: Any) -> str | None:
+    x, y = _first_bad(ans, x, y)
+    if x < 0 and not float(y).is_integer():
+        return f"a negative number to a non-integer power: ({_fmt(x)})**{_fmt(y)} is not real"
+    if x == 0 and y < 0:
+        return f"zero to a negative power: 0**{_fmt(y)} is infinite (division by zero)"
+    return None
+
+
+def _interval_domain(label: str, low: float, high: float, closed: bool = True) -> Callable[..., str | None]:
+    def message(ans: Any, x: Any) -> str | None:
+        (x,) = _first_bad(ans, x)
+        inside = low <= x <= high if closed else low < x < high
+        if not inside:
+            bracket = f"[{_fmt(low)}, {_fmt(high)}]" if closed else f"({_fmt(low)}, {_fmt(high)})"
+            return f"{label}({_fmt(x)}) is undefined: {label} needs its argument in {bracket}"
+        return None
+
+    return message
+
+
+def _acosh_domain(ans: Any, x: Any) -> str | None:
+    (x,) = _first_bad(ans, x)
+    return f"acosh({_fmt(x)}) is undefined: acosh needs an argument >= 1" if x < 1 else None
+
+
+def _inv_domain(ans: Any, x: Any) -> str | None:
+    return "inverse of a singular matrix"
+
+
+# ------------------------------------------------------------------------ the table
+
+
+def _elementwise(name: str, impl: Callable[..., Any], *partials: Callable[..., Any] | None, **extra: Any) -> None:
+    register(Primitive(name=name, impl=impl, partials=partials, tags=frozenset({"elementwise"}), **extra))
+
+
+def _nondiff(name: str, impl: Callable[..., Any], **extra: Any) -> None:
+    register(Primitive(name=name, impl=impl, differentiable=False, **extra))
+
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+
+# Arithmetic.
+_elementwise("add", np.add, lambda ans, x, y: ONE, lambda ans, x, y: ONE, symbol="+",
+             to_sympy=lambda sp, x, y: x + y)
+_elementwise("sub", np.subtract, lambda ans, x, y: ONE, lambda ans, x, y: MINUS_ONE, symbol="-",
+             to_sympy=lambda sp, x, y: x - y)
+_elementwise("mul", np.multiply, lambda ans, x, y: y, lambda ans, x, y: x, symbol="*",
+             to_sympy=lambda sp, x, y: x * y)
+# The chain rule's own product: like mul, but 0·∞ = 0 (see `chain`).
+_elementwise("smul", _strong_multiply, lambda ans, x, y: y, lambda ans, x, y: x, symbol="*",
+             to_sympy=lambda sp, x, y: x * y)
+_elementwise("div", np.divide, lambda ans, x, y: 1.0 / y, lambda ans, x, y: neg(ans / y), symbol="/",
+             domain=_div_domain, to_sympy=lambda sp, x, y: x / y)
+_elementwise("pow", np.power,
+             lambda ans, x, y: smul(y, power(x, y - 1.0)),
+             lambda ans, x, y: smul(ans, log(x)),
+             symbol="**", domain=_pow_domain, to_sympy=lambda sp, x, y: x**y)
+_elementwise("neg", np.negative, lambda ans, x: MINUS_ONE, symbol="-", to_sympy=lambda sp, x: -x)
+
+# Elementary functions.
+_elementwise("sin", np.sin, lambda ans, x: cos(x), to_sympy=lambda sp, x: sp.sin(x))
+_elementwise("cos", np.cos, lambda ans, x: neg(sin(x)), to_sympy=lambda sp, x: sp.cos(x))
+_elementwise("tan", np.tan, lambda ans, x: 1.0 + ans * ans, to_sympy=lambda sp, x: sp.tan(x))
+_elementwise("asin", np.arcsin, lambda ans, x: 1.0 / sqrt(1.0 - x * x),
+             domain=_interval_domain("asin", -1, 1), to_sympy=lambda sp, x: sp.asin(x))
+_elementwise("acos", np.arccos, lambda ans, x: neg(1.0 / sqrt(1.0 - x * x)),
+             domain=_interval_domain("acos", -1, 1), to_sympy=lambda sp, x: sp.acos(x))
+_elementwise("atan", np.arctan, lambda ans, x: 1.0 / (1.0 + x * x), to_sympy=lambda sp, x: sp.atan(x))
+_elementwise("sinh", np.sinh, lambda ans, x: cosh(x), to_sympy=lambda sp, x: sp.sinh(x))
+_elementwise("cosh", np.cosh, lambda ans, x: sinh(x), to_sympy=lambda sp, x: sp.cosh(x))
+_elementwise("tanh", np.tanh, lambda ans, x: 1.0 - ans * ans, to_sympy=lambda sp, x: sp.tanh(x))
+_elementwise("asinh", np.arcsinh, lambda ans, x: 1.0 / sqrt(x * x + 1.0), to_sympy=lambda sp, x: sp.asinh(x))
+_elementwise("acosh", np.arccosh, lambda ans, x: 1.0 / sqrt(x * x - 1.0), domain=_acosh_domain,
+             to_sympy=lambda sp, x: sp.acosh(x))
+_elementwise("atanh", np.arctanh, lambda ans, x: 1.0 / (1.0 - x * x),
+             domain=_interval_domain("atanh", -1, 1, closed=False), to_sympy=lambda sp, x: sp.atanh(x))
+_elementwise("exp", np.exp, lambda ans, x: ans, to_sympy=lambda sp, x: sp.exp(x))
+_elementwise("expm1", np.expm1, lambda ans, x: ans + 1.0, to_sympy=lambda sp, x: sp.exp(x) - 1)
+_elementwise("log", np.log, lambda ans, x: 1.0 / x, domain=_log_domain("log"),
+             to_sympy=lambda sp, x: sp.log(x))
+_elementwise("log2", np.log2, lambda ans, x: 1.0 / (x * _LN2), domain=_log_domain("log2"),
+             to_sympy=lambda sp, x: sp.log(x, 2))
+_elementwise("log10", np.log10, lambda ans, x: 1.0 / (x * _LN10), domain=_log_domain("log10"),
+             to_sympy=lambda sp, x: sp.log(x, 10))
+_elementwise("log1p", np.log1p, lambda ans, x: 1.0 / (1.0 + x), domain=_log_domain("log1p"),
+             to_sympy=lambda sp, x: sp.log(1 + x))
+_elementwise("sqrt", np.sqrt, lambda ans, x: 0.5 / ans, domain=_sqrt_domain,
+             to_sympy=lambda sp, x: sp.sqrt(x))
+_elementwise("cbrt", np.cbrt, lambda ans, x: 1.0 / (3.0 * ans * ans),
+             to_sympy=lambda sp, x: sp.sign(x) * sp.Abs(x) ** sp.Rational(1, 3))
+_elementwise("sigmoid", _sigmoid, lambda ans, x: ans * (1.0 - ans),
+             to_sympy=lambda sp, x: 1 / (1 + sp.exp(-x)))
+_elementwise("softplus", _softplus, lambda ans, x: sigmoid(x), to_sympy=lambda sp, x: sp.log(1 + sp.exp(x)))
+_elementwise("atan2", np.arctan2, lambda ans, y, x: x / (x * x + y * y), lambda ans, y, x: neg(y / (x * x + y * y)),
+             to_sympy=lambda sp, y, x: sp.atan2(y, x))
+
+# Piecewise functions: differentiable except on a kink (reported, never hidden).
+_elementwise("abs", np.abs, lambda ans, x: sign(x), kink=lambda x: np.equal(x, 0),
+             to_sympy=lambda sp, x: sp.Abs(x))
+_elementwise("sign", np.sign, lambda ans, x: None, kink=lambda x: np.equal(x, 0),
+             to_sympy=lambda sp, x: sp.sign(x))
+_elementwise("relu", _relu, lambda ans, x: step(x), kink=lambda x: np.equal(x, 0),
+             to_sympy=lambda sp, x: sp.Max(x, 0))
+_elementwise("maximum", np.maximum, lambda ans, x, y: tie_weight(x, y), lambda ans, x, y: tie_weight(y, x),
+             kink=np.equal, to_sympy=lambda sp, x, y: sp.Max(x, y))
+_elementwise("minimum", np.minimum, lambda ans, x, y: tie_weight(y, x), lambda ans, x, y: tie_weight(x, y),
+             kink=np.equal, to_sympy=lambda sp, x, y: sp.Min(x, y))
+
+# Ops whose derivative is zero wherever it exists.
+_nondiff("step", _step, to_sympy=lambda sp, x: sp.Piecewise((1, x > 0), (0, True)))
+_nondiff("tie_weight", _tie_weight, to_sympy=lambda sp, x, y: (sp.sign(x - y) + 1) / 2)
+_nondiff("detach", lambda x: x, to_sympy=lambda sp, x: x, description="value with derivative zero")
+for _name, _impl, _sym, _to in (
+    ("lt", np.less, "<", lambda sp, a, b: sp.Lt(a, b)),
+    ("le", np.less_equal, "<=", lambda sp, a, b: sp.Le(a, b)),
+    ("gt", np.greater, ">", lambda sp, a, b: sp.Gt(a, b)),
+    ("ge", np.greater_equal, ">=", lambda sp, a, b: sp.Ge(a, b)),
+    ("eq", np.equal, "==", lambda sp, a, b: sp.Eq(a, b)),
+    ("ne", np.not_equal, "!=", lambda sp, a, b: sp.Ne(a, b)),
+):
+    # A comparison sits on a branch boundary where its two sides are equal.
+    _nondiff(_name, _impl, symbol=_sym, to_sympy=_to, kink=np.equal, tags=frozenset({"comparison"}))
+_nondiff("logical_and", np.logical_and, symbol="and", to_sympy=lambda sp, a, b: sp.And(a, b))
+_nondiff("logical_or", np.logical_or, symbol="or", to_sympy=lambda sp, a, b: sp.Or(a, b))
+_nondiff("logical_not", np.logical_not, symbol="not", to_sympy=lambda sp, a: sp.Not(a))
+
+
+# where(c, a, b): the derivative follows the branch taken. With a scalar condition
+# known numerically the other branch gets a structural zero and is never visited.
+def _where_jvp(branch: int) -> Callable[..., Any]:
+    def rule(t: Any, ans: Any, c: Any, a: Any, b: Any) -> Any:
+        if not isinstance(c, Ref) and np.ndim(c) == 0:
+            return broadcast_like(t, ans) if bool(c) == (branch == 1) else None
+        picked = where(c, t, 0.0) if branch == 1 else where(c, 0.0, t)
+        return broadcast_like(picked, ans)
+
+    return rule
+
+
+def _where_vjp(branch: int) -> Callable[..., Any]:
+    def rule(g: Any, ans: Any, c: Any, a: Any, b: Any) -> Any:
+        like = a if branch == 1 else b
+        if not isinstance(c, Ref) and np.ndim(c) == 0:
+            return unbroadcast(g, like) if bool(c) == (branch == 1) else None
+        picked = where(c, g, 0.0) if branch == 1 else where(c, 0.0, g)
+        return unbroadcast(picked, like)
+
+    return rule
+
+
+register(Primitive(
+    name="where", impl=_where,
+    jvps=(None, _where_jvp(1), _where_jvp(2)),
+    vjps=(None, _where_vjp(1), _where_vjp(2)),
+    to_sympy=lambda sp, c, a, b: sp.Piecewise((a, c), (b, True)),
+    description="where(condition, a, b); also `a if condition else b`",
+))
+
+# Broadcasting plumbing used by the rules themselves; each is the other's transpose.
+register(Primitive(
+    name="sum_to", impl=_sum_to,
+    jvps=(lambda t, ans, x, shape: sum_to(t, shape=shape),),
+    vjps=(lambda g, ans, x, shape: broadcast_to(g, shape=shape_of(x)),),
+    to_sympy=lambda sp, x, shape: x,
+))
+register(Primitive(
+    name="broadcast_to", impl=_broadcast_to,
+    jvps=(lambda t, ans, x, shape: broadcast_to(t, shape=shape),),
+    vjps=(lambda g, ans, x, shape: sum_to(g, shape=shape_of(x)),),
+    to_sympy=lambda sp, x, shape: x,
+))
+
+
+def domain_message(op: str, ans: Any, args: tuple[Any, ...]) -> str:
+    """Why `op(*args)` produced a non-finite value, in one sentence."""
+    primitive = PRIMITIVES[op]
+    if primitive.domain is not None:
+        try:
+            message = primitive.domain(ans, *args)
+        except (TypeError, ValueError, IndexError):
+            message = None
+        if message:
+            return message
+    if np.isinf(np.asarray(ans)).any():
+        shown = ", ".join(_fmt(a) for a in _first_bad(ans, *args))
+        return f"{op}({shown}) overflowed to infinity"
+    shown = ", ".join(_fmt(a) for a in _first_bad(ans, *args))
+    return f"{op}({shown}) is undefined"
