@@ -50,11 +50,25 @@ def evaluate(graph: Graph, point: Point, *, upto: list[int] | None = None) -> li
                 values[node] = attrs[node][0][1].value
             else:
                 args = [values[j] for j in inputs[node]]
-                if attrs[node]:
-                    values[node] = PRIMITIVES[op].impl(*args, **dict(attrs[node]))
-                else:
-                    values[node] = PRIMITIVES[op].impl(*args)
+                try:
+                    if attrs[node]:
+                        values[node] = PRIMITIVES[op].impl(*args, **dict(attrs[node]))
+                    else:
+                        values[node] = PRIMITIVES[op].impl(*args)
+                except (ValueError, IndexError) as error:
+                    # Shapes that do not fit (broadcasting, @, indexing) are the user's to fix.
+                    raise UsageError(f"{op}: {error}", line=_line(graph, node), column=_column(graph, node)) from None
     return values
+
+
+def _line(graph: Graph, node: int) -> int | None:
+    where = graph.columns.get(node)
+    return where[0] if where else None
+
+
+def _column(graph: Graph, node: int) -> int | None:
+    where = graph.columns.get(node)
+    return where[1] if where else None
 
 
 def is_finite(value: Any) -> bool:

@@ -209,6 +209,7 @@ class _Builder:
         self.graph = Graph(source=text)
         self.names: dict[str, int] = {}
         self.current: ast.AST | None = None
+        self.list_is_tensor = False
 
     def emit(self, op: str, inputs: tuple[int, ...], attrs: dict[str, Any]) -> int:
         node = self.graph.add(op, inputs, tuple(sorted(attrs.items())))
@@ -434,7 +435,7 @@ class _Builder:
             self.graph.outputs = [node]
 
     def final_expression(self, value: ast.AST) -> None:
-        if isinstance(value, ast.List):
+        if isinstance(value, ast.List) and not self.list_is_tensor:
             if not value.elts:
                 raise self.fail("an empty list has nothing to differentiate", value)
             self.graph.outputs = [self.expression(element) for element in value.elts]
@@ -448,8 +449,11 @@ def _const_value(number: float):
     return ConstValue(number)
 
 
-def parse(text: str) -> Graph:
+def parse(text: str, *, list_is_tensor: bool = False) -> Graph:
     """Parse a formula or program into a graph; raise `UsageError` with the column.
+
+    A top-level list `[f1, f2]` is a vector-valued function (one output per entry)
+    unless `list_is_tensor`, when it is a single stacked tensor.
 
     >>> g = parse("c = a + b; d = a*c")
     >>> g.labels[g.outputs[0]], sorted(g.variables)
@@ -464,4 +468,5 @@ def parse(text: str) -> Graph:
     _check_characters(text)
     source = _Source(text.strip("\n"))
     builder = _Builder(source, text)
+    builder.list_is_tensor = list_is_tensor  # a value like [[1,2],[3,4]] is one matrix
     return builder.program(_parse_tree(source))

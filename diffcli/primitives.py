@@ -148,6 +148,15 @@ def _sum_to(x: Any, shape: tuple[int, ...]) -> Any:
     return _scalar(np.sum(x, axis=axes, keepdims=True).reshape(shape)) if axes else _scalar(x.reshape(shape))
 
 
+def _sum_to_object(x: Any, shape: tuple[int, ...]) -> Any:
+    """sum_to for object arrays of SymPy expressions."""
+    x = np.asarray(x, dtype=object)
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
+    summed = np.sum(x, axis=axes, keepdims=True) if axes else x
+    return _scalar(np.asarray(summed, dtype=object).reshape(shape))
+
+
 def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
     return _scalar(np.array(np.broadcast_to(x, shape)))
 
@@ -258,6 +267,7 @@ def _elementwise(name: str, impl: Callable[..., Any], *partials: Callable[..., A
 
 
 def _nondiff(name: str, impl: Callable[..., Any], **extra: Any) -> None:
+    extra.setdefault("tags", frozenset({"elementwise"}))
     register(Primitive(name=name, impl=impl, differentiable=False, **extra))
 
 
@@ -343,7 +353,7 @@ for _name, _impl, _sym, _to in (
     ("ne", np.not_equal, "!=", lambda sp, a, b: sp.Ne(a, b)),
 ):
     # A comparison sits on a branch boundary where its two sides are equal.
-    _nondiff(_name, _impl, symbol=_sym, to_sympy=_to, kink=np.equal, tags=frozenset({"comparison"}))
+    _nondiff(_name, _impl, symbol=_sym, to_sympy=_to, kink=np.equal, tags=frozenset({"comparison", "elementwise"}))
 _nondiff("logical_and", np.logical_and, symbol="and", to_sympy=lambda sp, a, b: sp.And(a, b))
 _nondiff("logical_or", np.logical_or, symbol="or", to_sympy=lambda sp, a, b: sp.Or(a, b))
 _nondiff("logical_not", np.logical_not, symbol="not", to_sympy=lambda sp, a: sp.Not(a))
@@ -378,6 +388,7 @@ register(Primitive(
     vjps=(None, _where_vjp(1), _where_vjp(2)),
     to_sympy=lambda sp, c, a, b: sp.Piecewise((a, c), (b, True)),
     description="where(condition, a, b); also `a if condition else b`",
+    tags=frozenset({"elementwise"}),
 ))
 
 # Broadcasting plumbing used by the rules themselves; each is the other's transpose.
@@ -385,13 +396,87 @@ register(Primitive(
     name="sum_to", impl=_sum_to,
     jvps=(lambda t, ans, x, shape: sum_to(t, shape=shape),),
     vjps=(lambda g, ans, x, shape: broadcast_to(g, shape=shape_of(x)),),
-    to_sympy=lambda sp, x, shape: x,
+    to_sympy=lambda sp, x, shape: _sum_to_object(x, shape),
 ))
 register(Primitive(
     name="broadcast_to", impl=_broadcast_to,
     jvps=(lambda t, ans, x, shape: broadcast_to(t, shape=shape),),
     vjps=(lambda g, ans, x, shape: sum_to(g, shape=shape_of(x)),),
-    to_sympy=lambda sp, x, shape: x,
+    to_sympy=lambda sp, x, shape: np.broadcast_to(np.asarray(x, dtype=object), shape).copy(),
+))
+
+
+def _stack(*parts: Any) -> Any:
+    if len({np.shape(p) for p in parts}) > 1:
+        shapes = ", ".join(str(np.shape(p)) for p in parts)
+        raise ValueError(f"the entries of a list must all have the same shape, got {shapes}")
+    return np.stack(parts)
+
+
+def _stack_vjp(k: int) -> Callable[..., Any]:
+    return lambda g, ans, *parts: index(g, index=(("at", k),))
+
+
+def _stack_jvp(k: int) -> Callable[..., Any]:
+    def rule(t: Any, ans: Any, *parts: Any) -> Any:
+        # Put t in slot k of an otherwise zero tensor shaped like ans.
+        return stack(*[broadcast_like(t, parts[k]) if j == k else 0.0 * parts[j] for j in range(len(parts))])
+
+    return rule
+
+
+class _StackRules(tuple):
+    """Per-argument rules for a variadic op: rule k is made on demand."""
+
+    def __new__(cls, factory: Callable[[int], Callable[..., Any]]):
+        instance = super().__new__(cls, ())
+        instance.factory = factory
+        return instance
+
+    def __getitem__(self, k: int) -> Callable[..., Any]:  # type: ignore[override]
+        return self.factory(k)
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def _index_value(x: Any, index: tuple) -> Any:
+    return _scalar(np.asarray(x)[_as_numpy_index(index)])
+
+
+def _as_numpy_index(index: tuple) -> tuple:
+    return tuple(slice(*part[1:]) if part[0] == "slice" else part[1] for part in index)
+
+
+def _index_vjp(g: Any, ans: Any, x: Any, index: tuple) -> Any:
+    return index_add(g, x, index=index)
+
+
+def _index_add(g: Any, like: Any, index: tuple) -> Any:
+    """Zeros shaped like `like`, with `g` added at `index` (the transpose of indexing)."""
+    out = np.zeros(np.shape(like))
+    np.add.at(out, _as_numpy_index(index), g)
+    return out
+
+
+stack, index, index_add = (_op(n) for n in ("stack", "index", "index_add"))
+
+register(Primitive(
+    name="stack", impl=_stack, jvps=_StackRules(_stack_jvp), vjps=_StackRules(_stack_vjp),
+    to_sympy=lambda sp, *parts: np.stack([np.asarray(p, dtype=object) for p in parts]),
+    description="[a, b, ...] inside a formula: a tensor from its entries",
+))
+register(Primitive(
+    name="index", impl=_index_value,
+    jvps=(lambda t, ans, x, index: globals()["index"](t, index=index),),
+    vjps=(_index_vjp,),
+    to_sympy=lambda sp, x, index: _scalar(np.asarray(x, dtype=object)[_as_numpy_index(index)]),
+    description="x[0], x[1:], A[:, 0]",
+))
+register(Primitive(
+    name="index_add", impl=_index_add,
+    jvps=(lambda t, ans, g, like, index: index_add(t, like, index=index), None),
+    vjps=(lambda g2, ans, g, like, index: globals()["index"](g2, index=index), None),
 ))
 
 

@@ -1,0 +1,51 @@
+"""diffcli — derivatives four ways, and Lagrange multipliers, from the command line.
+
+The Python API mirrors the commands:
+
+>>> import diffcli
+>>> float(diffcli.grad("3*x**3 - 5*x**2", at={"x": 1.5})["x"])
+5.25
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+__version__ = "0.1.0"
+
+from .graph import Graph
+from .parse import parse
+
+
+def grad(expr: str | Graph, at: Mapping[str, Any], *, wrt: list[str] | None = None,
+         let: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """∇f at a point by reverse-mode AD, as {variable: value}."""
+    from .problem import make_problem
+    from .reverse import gradient_reverse
+
+    problem = make_problem(expr, at, let, wrt)
+    return gradient_reverse(problem.graph, problem.point, problem.wrt)[1]
+
+
+def jvp(expr: str | Graph, at: Mapping[str, Any], direction: Mapping[str, Any], *,
+        let: Mapping[str, Any] | None = None) -> list[Any]:
+    """J·v by forward-mode AD, one entry per output."""
+    from .forward import jvp as forward_jvp
+    from .problem import make_problem
+
+    problem = make_problem(expr, at, let)
+    return forward_jvp(problem.graph, problem.point, direction)[1]
+
+
+def vjp(expr: str | Graph, at: Mapping[str, Any], cotangent: list[Any] | Any, *,
+        wrt: list[str] | None = None, let: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """uᵀJ by reverse-mode AD, as {variable: value}; one cotangent per output."""
+    from .problem import make_problem
+    from .reverse import vjp as reverse_vjp
+
+    problem = make_problem(expr, at, let, wrt)
+    cotangents = cotangent if len(problem.graph.outputs) > 1 else [cotangent]
+    return reverse_vjp(problem.graph, problem.point, cotangents, problem.wrt)[1]
+
+
+__all__ = ["Graph", "__version__", "grad", "jvp", "parse", "vjp"]

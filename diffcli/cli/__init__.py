@@ -1,0 +1,5 @@
+"""The command-line interface: thin commands over the core, rendering with Rich."""
+
+from .app import app, main
+
+__all__ = ["app", "main"]

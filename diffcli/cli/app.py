@@ -1,0 +1,85 @@
+"""The Typer application: one-line errors, exit codes 0/1/2, and the commands."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any, Optional
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from .. import __version__
+from ..errors import DiffcliError
+
+
+class _Group(TyperGroup):
+    """Turns every failure into one line on stderr and the documented exit code."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            result = super().main(args=args, prog_name=prog_name or "diffcli", complete_var=complete_var,
+                                  standalone_mode=False, **extra)
+        except click.exceptions.UsageError as error:
+            message = error.format_message()
+            if error.ctx is not None and error.ctx.command.name and error.ctx.command.name != "diffcli":
+                message = f"{error.ctx.command.name}: {message}"
+            _fail(message, 2)
+        except DiffcliError as error:
+            _fail(str(error), error.exit_code)
+        except click.exceptions.Abort:
+            _fail("aborted", 130)
+        except click.exceptions.ClickException as error:
+            _fail(error.format_message(), error.exit_code)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except BrokenPipeError:
+            sys.stderr.close()
+            sys.exit(0)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    sys.stderr.write(f"diffcli: error: {message}\n")
+    sys.stderr.flush()
+    sys.exit(code)
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="diffcli",
+    help="Derivatives four ways — forward AD, reverse AD, central differences, SymPy — and Lagrange multipliers.",
+    no_args_is_help=True,
+    add_completion=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"diffcli {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
+                                                    help="Print the version and exit.")] = None,
+) -> None:
+    """Derivatives four ways — forward AD, reverse AD, central differences, SymPy — and Lagrange multipliers."""
+
+
+def _register() -> None:
+    # Each command lives in its own module and adds itself to `app`.
+    from . import grad  # noqa: F401
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The console entry point."""
+    app(args=argv, prog_name="diffcli")

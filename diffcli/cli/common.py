@@ -1,0 +1,129 @@
+"""What every command shares: option types, reading input, printing, exit codes."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from typing import Annotated, Any, Optional
+
+import numpy as np
+import typer
+from rich.console import Console
+
+from ..errors import UsageError
+from ..problem import Problem, make_problem
+from ..values import read_assignments
+
+AtOption = Annotated[Optional[list[str]], typer.Option(
+    "--at", help="The point: NAME=VALUE[,NAME=VALUE...]; VALUE may be a number, pi/4, [1,2], [[1,2],[3,4]] or @file.npy|.csv|.txt.")]
+LetOption = Annotated[Optional[list[str]], typer.Option(
+    "--let", help="Constants (not differentiated): NAME=VALUE[,...].")]
+WrtOption = Annotated[Optional[str], typer.Option(
+    "--wrt", help="Differentiate with respect to these variables only (comma-separated).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
+ExprArgument = Annotated[str, typer.Argument(
+    help="The formula, e.g. \"3*x**3 - 5*x**2\" or a program \"c = a + b; d = a*c\"; - reads it from stdin.",
+    show_default=False)]
+
+_stdout: Console | None = None
+_stderr: Console | None = None
+
+
+def out() -> Console:
+    """The stdout console (colour only on a terminal and without NO_COLOR)."""
+    global _stdout
+    if _stdout is None:
+        _stdout = Console(highlight=False, soft_wrap=False)
+    return _stdout
+
+
+def err() -> Console:
+    global _stderr
+    if _stderr is None:
+        _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+    return _stderr
+
+
+def read_expression(expr: str) -> str:
+    """The formula argument, or standard input for '-'."""
+    if expr == "-":
+        if sys.stdin is None or sys.stdin.closed:
+            raise UsageError("EXPR is '-' but there is no standard input")
+        text = sys.stdin.read()
+        if not text.strip():
+            raise UsageError("EXPR is '-' but standard input is empty")
+        return text
+    return expr
+
+
+def split_names(text: str | None, option: str) -> list[str] | None:
+    if text is None:
+        return None
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise UsageError(f"{option}: give at least one name")
+    return names
+
+
+def load_problem(expr: str, at: list[str] | None, let: list[str] | None, wrt: str | None = None) -> Problem:
+    """Parse the formula and the point from the command line."""
+    return make_problem(read_expression(expr), read_assignments(at, "--at"), read_assignments(let, "--let"),
+                        split_names(wrt, "--wrt"))
+
+
+def warn(message: str) -> None:
+    err().print(f"warning: {message}", markup=False, highlight=False)
+
+
+def jsonable(value: Any) -> Any:
+    """Numbers and nested lists for JSON; non-finite numbers become null."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return jsonable(value.tolist())
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    return value
+
+
+def has_nonfinite(value: Any) -> bool:
+    try:
+        return not bool(np.isfinite(np.asarray(value, dtype=np.float64)).all())
+    except (TypeError, ValueError):
+        return False
+
+
+def print_json(document: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(jsonable(document), allow_nan=False) + "\n")
+
+
+def number(value: Any, digits: int = 15) -> str:
+    """A number the way a person reads it: 5.25, not 5.250000000000000; arrays as arrays."""
+    array = np.asarray(value, dtype=np.float64)
+    if array.ndim:
+        return np.array2string(array, precision=min(digits, 8), separator=", ", suppress_small=False,
+                               max_line_width=60)
+    x = float(array)
+    if math.isnan(x):
+        return "undefined"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return f"{x:.{digits}g}"
+
+
+def error_text(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return "0" if value == 0 else f"{value:.1e}"
+
+
+def seconds_text(seconds: float) -> str:
+    return f"{seconds * 1e3:.2f} ms" if seconds < 1 else f"{seconds:.2f} s"

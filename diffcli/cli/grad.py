@@ -1,0 +1,129 @@
+"""`diffcli grad`: the gradient four ways, side by side, each with its error."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.table import Table
+
+from ..compare import METHODS, Comparison
+from ..errors import MathError, UsageError
+from .app import app
+from .common import (AtOption, ExprArgument, JsonOption, LetOption, WrtOption, err, error_text, has_nonfinite,
+                     load_problem, number, out, print_json, seconds_text, split_names, warn)
+
+EXAMPLES = """
+[bold]Examples[/bold]
+
+  diffcli grad "3*x**3 - 5*x**2" --at x=1.5
+
+  diffcli grad "x*y + sin(x)" --at x=1,y=2 --json | jq .methods.reverse.grad
+
+  diffcli grad "x if x >= 0 else sqrt(-x)" --at x=1 --method forward,reverse
+
+  echo "a*(a+b)" | diffcli grad - --at a=2,b=3 --check 1e-6
+"""
+
+
+@app.command(epilog=EXAMPLES)
+def grad(
+    expr: ExprArgument,
+    at: AtOption = None,
+    let: LetOption = None,
+    wrt: WrtOption = None,
+    method: Annotated[str, typer.Option("--method", "-m", help="Comma-separated: forward, reverse, central, symbolic.")] = ",".join(METHODS),
+    h: Annotated[Optional[float], typer.Option("--h", help="Step for central differences (default: chosen per entry).")] = None,
+    richardson: Annotated[bool, typer.Option("--richardson", help="Richardson-extrapolate the central difference.")] = False,
+    symbolic_timeout: Annotated[float, typer.Option("--symbolic-timeout", help="Seconds SymPy may take.")] = 5.0,
+    check: Annotated[Optional[float], typer.Option("--check", help="Exit 1 if any method is off by more than TOL·max(1, |reference|).", metavar="TOL")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """The gradient of a scalar formula at a point, by forward AD, reverse AD, central differences and SymPy.
+
+    Each row is one method; each column one variable; the errors are measured against
+    the reference (SymPy when it finishes, else reverse-mode AD).
+    """
+    from ..compare import compare_gradient
+
+    methods = split_names(method, "--method") or list(METHODS)
+    if check is not None and not check >= 0:
+        raise UsageError("--check: the tolerance must be a number >= 0")
+    if not symbolic_timeout > 0:
+        raise UsageError("--symbolic-timeout must be a positive number of seconds")
+    problem = load_problem(expr, at, let, wrt)
+    comparison = compare_gradient(problem, methods, h=h, richardson=richardson,
+                                  symbolic_timeout=symbolic_timeout, explicit="--method" in _argv() or "-m" in _argv())
+    if json_output:
+        print_json(grad_document(problem.expr, problem.point, comparison))
+    else:
+        render_grad(problem.point, comparison)
+    for message in comparison.warnings:
+        warn(message)
+    if check is not None:
+        failure = comparison.check(check)
+        if failure:
+            raise MathError(f"check failed: {failure}")
+
+
+def _argv() -> list[str]:
+    import sys
+
+    return sys.argv
+
+
+def grad_document(expr: str, point: dict[str, Any], comparison: Comparison) -> dict[str, Any]:
+    """The `--json` document of DESIGN §4."""
+    methods = {}
+    for name, m in comparison.methods.items():
+        entry: dict[str, Any] = {"status": m.status, "seconds": m.seconds}
+        if m.status == "ok":
+            entry["grad"] = m.result
+            entry["error"] = m.error
+            entry["rel_error"] = m.rel_error
+            for key in ("step", "error_estimate", "passes"):
+                if key in m.extra:
+                    entry[key] = m.extra[key]
+        else:
+            entry["message"] = m.message
+        methods[name] = entry
+    nonfinite = [w for name, m in comparison.methods.items() if m.status == "ok" and has_nonfinite(m.result)
+                 for w in [f"{name}: some values are not finite (null in JSON)"]]
+    return {
+        "expr": expr,
+        "at": point,
+        "wrt": comparison.wrt,
+        "value": comparison.value,
+        "methods": methods,
+        "reference": comparison.reference,
+        "kinks": [{"where": k.where, "left": k.left, "right": k.right} for k in comparison.kinks],
+        "warnings": comparison.warnings + nonfinite,
+    }
+
+
+def render_grad(point: dict[str, Any], comparison: Comparison) -> None:
+    console = out()
+    shown_point = ", ".join(f"{name}={number(value, 10)}" for name, value in point.items())
+    console.print(f"f({shown_point}) = [bold]{number(comparison.value)}[/bold]")
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("method")
+    for name in comparison.wrt:
+        table.add_column(f"∂f/∂{name}", justify="right")
+    table.add_column("abs error", justify="right")
+    table.add_column("rel error", justify="right")
+    table.add_column("step h", justify="right")
+    table.add_column("time", justify="right")
+    for name, m in comparison.methods.items():
+        label = f"{name} (reference)" if name == comparison.reference else name
+        if m.status != "ok":
+            reason = m.status + (f": {m.message}" if m.message else "")
+            table.add_row(label, reason, *[""] * (len(comparison.wrt) - 1), "—", "—", "", seconds_text(m.seconds))
+            continue
+        step = m.extra.get("step")
+        step_text = ""
+        if step is not None:
+            steps = [step[n] for n in comparison.wrt]
+            step_text = ", ".join(number(s, 3) for s in steps)
+        table.add_row(label, *[number(m.result[n]) for n in comparison.wrt], error_text(m.error),
+                      error_text(m.rel_error), step_text, seconds_text(m.seconds))
+    console.print(table)
