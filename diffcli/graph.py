@@ -140,9 +140,14 @@ class Graph:
         reached = [False] * len(self.ops)
         for source in sources:
             reached[source] = True
+        ops = self.ops
         for node, parents in enumerate(self.inputs):
-            if not reached[node] and self.ops[node] not in blocked:
-                reached[node] = any(reached[p] for p in parents)
+            if reached[node] or ops[node] in blocked:
+                continue
+            for parent in parents:
+                if reached[parent]:
+                    reached[node] = True
+                    break
         return reached
 
     def size(self, roots: list[int] | None = None) -> int:

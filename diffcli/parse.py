@@ -13,6 +13,7 @@ nodes. Anything else is a `UsageError` naming the column where it starts.
 from __future__ import annotations
 
 import ast
+import bisect
 import math
 import sys
 import threading
@@ -123,27 +124,38 @@ class _Source:
 
     def __init__(self, text: str):
         self.original_lines = text.split("\n")
-        self.carets: list[list[int]] = []
+        # For each line, where the extra '*' of each rewritten caret ends up (sorted).
+        self.extra_stars: list[list[int]] = []
         lines = []
         for line in self.original_lines:
-            self.carets.append([i for i, ch in enumerate(line) if ch == "^"])
+            carets = [i for i, ch in enumerate(line) if ch == "^"] if "^" in line else []
+            self.extra_stars.append([p + k + 1 for k, p in enumerate(carets)])
             lines.append(line.replace("^", "**"))
         self.rewritten_lines = lines
         self.text = "\n".join(lines)
+        self._char_starts: dict[int, list[int]] = {}
 
     def column(self, line: int, char_offset: int) -> int:
         """1-based column in the user's text of 0-based `char_offset` in the rewritten line."""
-        old = char_offset
-        for position in self.carets[line - 1] if 0 < line <= len(self.carets) else []:
-            if position + (self.carets[line - 1].index(position)) < char_offset:
-                old -= 1
-        return max(old, 0) + 1
+        stars = self.extra_stars[line - 1] if 0 < line <= len(self.extra_stars) else []
+        return max(char_offset - bisect.bisect_right(stars, char_offset), 0) + 1
+
+    def _char_offset(self, line: int, byte_offset: int) -> int:
+        """ast gives UTF-8 byte offsets; columns are characters."""
+        text_line = self.rewritten_lines[line - 1] if 0 < line <= len(self.rewritten_lines) else ""
+        if text_line.isascii():
+            return byte_offset
+        starts = self._char_starts.get(line)
+        if starts is None:
+            starts = [0]
+            for ch in text_line:
+                starts.append(starts[-1] + len(ch.encode("utf-8")))
+            self._char_starts[line] = starts
+        return bisect.bisect_right(starts, byte_offset) - 1
 
     def node_position(self, node: ast.AST) -> tuple[int, int]:
         line = getattr(node, "lineno", 1)
-        byte_offset = getattr(node, "col_offset", 0)
-        text_line = self.rewritten_lines[line - 1] if 0 < line <= len(self.rewritten_lines) else ""
-        chars = len(text_line.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore"))
+        chars = self._char_offset(line, getattr(node, "col_offset", 0))
         return line, self.column(line, chars)
 
     def error(self, message: str, node: ast.AST) -> UsageError:

@@ -75,6 +75,8 @@ def apply(name: str, *args: Any, **attrs: Any) -> Any:
 
 
 def shape_of(value: Any) -> tuple[int, ...]:
+    if type(value) is np.float64:  # the common case, checked first: sweeps call this a lot
+        return ()
     return value.shape if isinstance(value, Ref) else np.shape(value)
 
 
@@ -101,6 +103,8 @@ def chain(g: Any, partial: Any) -> Any:
         return g
     if partial is MINUS_ONE:
         return neg(g)
+    if type(g) is np.float64 and type(partial) is np.float64:
+        return _strong_multiply(g, partial)  # numeric scalars: skip the dispatch
     return smul(g, partial)
 
 
@@ -129,6 +133,10 @@ def _scalar(result: Any) -> Any:
 
 def _strong_multiply(a: Any, b: Any) -> Any:
     product = np.multiply(a, b)
+    if type(product) is np.float64:
+        if math.isfinite(product) or not (a == 0 or b == 0):
+            return product
+        return np.float64(0.0)
     if not np.isfinite(product).all():
         zero = (np.asarray(a) == 0) | (np.asarray(b) == 0)
         product = _scalar(np.where(zero, 0.0, product))

@@ -15,7 +15,7 @@ import numpy as np
 
 from .evaluate import Point, evaluate
 from .graph import Graph
-from .primitives import PRIMITIVES, add, chain, unbroadcast
+from .primitives import PRIMITIVES, chain, unbroadcast
 from .tape import Tape
 
 
@@ -38,21 +38,22 @@ def vjp_sweep(graph: Graph, values: list[Any], seeds: Mapping[int, Any], wrt: li
         parents = inputs[node]
         args = [values[j] for j in parents]
         ans = values[node]
-        extra = dict(attrs[node]) if attrs[node] else {}
+        partials = primitive.partials
         for k, parent in enumerate(parents):
             if not relevant[parent]:
                 continue
-            if primitive.partials is not None:
-                rule = primitive.partials[k]
+            if partials is not None:
+                rule = partials[k]
                 partial = rule(ans, *args) if rule is not None else None
                 contribution = None if partial is None else unbroadcast(chain(g, partial), args[k])
             else:
                 rule = primitive.vjps[k] if primitive.vjps else None
-                contribution = None if rule is None else rule(g, ans, *args, **extra)
+                contribution = None if rule is None else rule(g, ans, *args, **dict(attrs[node]))
             if contribution is None:
                 continue
             previous = adjoints[parent]
-            adjoints[parent] = contribution if previous is None else add(previous, contribution)
+            # `+` adds NumPy values or builds an `add` node on graph references alike.
+            adjoints[parent] = contribution if previous is None else previous + contribution
     return adjoints
 
 

@@ -32,7 +32,7 @@ def grad(
     at: AtOption = None,
     let: LetOption = None,
     wrt: WrtOption = None,
-    method: Annotated[str, typer.Option("--method", "-m", help="Comma-separated: forward, reverse, central, symbolic.")] = ",".join(METHODS),
+    method: Annotated[Optional[str], typer.Option("--method", "-m", help="Comma-separated: forward, reverse, central, symbolic [default: all four].")] = None,
     h: Annotated[Optional[float], typer.Option("--h", help="Step for central differences (default: chosen per entry).")] = None,
     richardson: Annotated[bool, typer.Option("--richardson", help="Richardson-extrapolate the central difference.")] = False,
     symbolic_timeout: Annotated[float, typer.Option("--symbolic-timeout", help="Seconds SymPy may take.")] = 5.0,
@@ -47,13 +47,14 @@ def grad(
     from ..compare import compare_gradient
 
     methods = split_names(method, "--method") or list(METHODS)
+    explicit = method is not None
     if check is not None and not check >= 0:
         raise UsageError("--check: the tolerance must be a number >= 0")
     if not symbolic_timeout > 0:
         raise UsageError("--symbolic-timeout must be a positive number of seconds")
     problem = load_problem(expr, at, let, wrt)
     comparison = compare_gradient(problem, methods, h=h, richardson=richardson,
-                                  symbolic_timeout=symbolic_timeout, explicit="--method" in _argv() or "-m" in _argv())
+                                  symbolic_timeout=symbolic_timeout, explicit=explicit)
     if json_output:
         print_json(grad_document(problem.expr, problem.point, comparison))
     else:
@@ -64,12 +65,6 @@ def grad(
         failure = comparison.check(check)
         if failure:
             raise MathError(f"check failed: {failure}")
-
-
-def _argv() -> list[str]:
-    import sys
-
-    return sys.argv
 
 
 def grad_document(expr: str, point: dict[str, Any], comparison: Comparison) -> dict[str, Any]:
