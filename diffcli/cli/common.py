@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from typing import Annotated, Any, Optional
 
@@ -34,7 +35,9 @@ def out() -> Console:
     """The stdout console (colour only on a terminal and without NO_COLOR)."""
     global _stdout
     if _stdout is None:
-        _stdout = Console(highlight=False, soft_wrap=False)
+        # A pipe or a file has no width; don't squeeze tables to 80 columns there.
+        wide = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 200
+        _stdout = Console(highlight=False, soft_wrap=False, width=wide)
     return _stdout
 
 

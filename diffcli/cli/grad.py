@@ -100,25 +100,28 @@ def render_grad(point: dict[str, Any], comparison: Comparison) -> None:
     console = out()
     shown_point = ", ".join(f"{name}={number(value, 10)}" for name, value in point.items())
     console.print(f"f({shown_point}) = [bold]{number(comparison.value)}[/bold]")
-    table = Table(show_header=True, header_style="bold")
-    table.add_column("method")
+    with_steps = any("step" in m.extra for m in comparison.methods.values())
+    table = Table(show_header=True, header_style="bold",
+                  caption=f"errors against {comparison.reference} (*)" if comparison.reference else None)
+    table.add_column("method", no_wrap=True)
     for name in comparison.wrt:
-        table.add_column(f"∂f/∂{name}", justify="right")
-    table.add_column("abs error", justify="right")
-    table.add_column("rel error", justify="right")
-    table.add_column("step h", justify="right")
-    table.add_column("time", justify="right")
+        table.add_column(f"∂f/∂{name}", justify="right", no_wrap=True)
+    table.add_column("abs error", justify="right", no_wrap=True)
+    table.add_column("rel error", justify="right", no_wrap=True)
+    if with_steps:
+        table.add_column("step h", justify="right", no_wrap=True)
+    table.add_column("time", justify="right", no_wrap=True)
     for name, m in comparison.methods.items():
-        label = f"{name} (reference)" if name == comparison.reference else name
+        label = f"{name} *" if name == comparison.reference else name
         if m.status != "ok":
             reason = m.status + (f": {m.message}" if m.message else "")
-            table.add_row(label, reason, *[""] * (len(comparison.wrt) - 1), "—", "—", "", seconds_text(m.seconds))
+            blanks = [""] * (len(comparison.wrt) - 1 + with_steps)
+            table.add_row(label, reason, *blanks, "—", "—", seconds_text(m.seconds))
             continue
-        step = m.extra.get("step")
-        step_text = ""
-        if step is not None:
-            steps = [step[n] for n in comparison.wrt]
-            step_text = ", ".join(number(s, 3) for s in steps)
+        steps = []
+        if with_steps:
+            step = m.extra.get("step")
+            steps = [", ".join(number(step[n], 3) for n in comparison.wrt) if step is not None else ""]
         table.add_row(label, *[number(m.result[n]) for n in comparison.wrt], error_text(m.error),
-                      error_text(m.rel_error), step_text, seconds_text(m.seconds))
+                      error_text(m.rel_error), *steps, seconds_text(m.seconds))
     console.print(table)
