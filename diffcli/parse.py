@@ -154,6 +154,16 @@ class _Source:
         return bisect.bisect_right(starts, byte_offset) - 1
 
     def node_position(self, node: ast.AST) -> tuple[int, int]:
+        """Where a node starts — for a binary operation or comparison, where its operator is."""
+        left = node.left if isinstance(node, (ast.BinOp, ast.Compare)) else None
+        if left is not None and left.end_lineno is not None:
+            line = left.end_lineno
+            text_line = self.rewritten_lines[line - 1] if 0 < line <= len(self.rewritten_lines) else ""
+            chars = self._char_offset(line, left.end_col_offset or 0)
+            while chars < len(text_line) and text_line[chars] in " \t)":
+                chars += 1
+            if chars < len(text_line):
+                return line, self.column(line, chars)
         line = getattr(node, "lineno", 1)
         chars = self._char_offset(line, getattr(node, "col_offset", 0))
         return line, self.column(line, chars)

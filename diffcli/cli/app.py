@@ -5,12 +5,20 @@ from __future__ import annotations
 import sys
 from typing import Annotated, Any, Optional
 
-import click
 import typer
 from typer.core import TyperGroup
 
 from .. import __version__
 from ..errors import DiffcliError
+
+
+def _click_class(name: str) -> type[BaseException]:
+    """Click's exception class as Typer uses it (newer Typer vendors its own Click)."""
+    return next(c for c in typer.BadParameter.__mro__ if c.__name__ == name)
+
+
+_ClickUsageError = _click_class("UsageError")
+_ClickException = _click_class("ClickException")
 
 
 class _Group(TyperGroup):
@@ -21,16 +29,16 @@ class _Group(TyperGroup):
         try:
             result = super().main(args=args, prog_name=prog_name or "diffcli", complete_var=complete_var,
                                   standalone_mode=False, **extra)
-        except click.exceptions.UsageError as error:
+        except _ClickUsageError as error:
             message = error.format_message()
             if error.ctx is not None and error.ctx.command.name and error.ctx.command.name != "diffcli":
                 message = f"{error.ctx.command.name}: {message}"
             _fail(message, 2)
         except DiffcliError as error:
             _fail(str(error), error.exit_code)
-        except click.exceptions.Abort:
+        except typer.Abort:
             _fail("aborted", 130)
-        except click.exceptions.ClickException as error:
+        except _ClickException as error:
             _fail(error.format_message(), error.exit_code)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
