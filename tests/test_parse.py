@@ -73,7 +73,7 @@ def test_list_is_vector_output():
     ("f'{x}'", "an f-string is not allowed", 1),
     ("(y := 2) + y", "walrus", 2),
     ("x + foo(1)", "unknown function 'foo'", 5),
-    ("x % 2", "the % operator is not supported", 1),
+    ("x % 2", "the % operator is not supported", 3),
     ("x + 'a'", "a string is not allowed", 5),
     ("x + 1j", "a complex number is not allowed", 5),
     ("x + 1e309", "number too large", 5),
