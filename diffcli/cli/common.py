@@ -6,15 +6,17 @@ import json
 import math
 import os
 import sys
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import numpy as np
 import typer
-from rich.console import Console
 
 from ..errors import UsageError
 from ..problem import Problem, make_problem
 from ..values import read_assignments
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 AtOption = Annotated[Optional[list[str]], typer.Option(
     "--at", help="The point: NAME=VALUE[,NAME=VALUE...]; VALUE may be a number, pi/4, [1,2], [[1,2],[3,4]] or @file.npy|.csv|.txt.")]
@@ -27,13 +29,15 @@ ExprArgument = Annotated[str, typer.Argument(
     help="The formula, e.g. \"3*x**3 - 5*x**2\" or a program \"c = a + b; d = a*c\"; - reads it from stdin.",
     show_default=False)]
 
-_stdout: Console | None = None
-_stderr: Console | None = None
+_stdout: "Console | None" = None
+_stderr: "Console | None" = None
 
 
-def out() -> Console:
+def out() -> "Console":
     """The stdout console (colour only on a terminal and without NO_COLOR)."""
     global _stdout
+    from rich.console import Console  # not needed, so not imported, on the --json path
+
     if _stdout is None:
         # A pipe or a file has no width; don't squeeze tables to 80 columns there.
         wide = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 200
@@ -41,8 +45,10 @@ def out() -> Console:
     return _stdout
 
 
-def err() -> Console:
+def err() -> "Console":
     global _stderr
+    from rich.console import Console
+
     if _stderr is None:
         _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
     return _stderr

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Optional
 
 import typer
-from rich.table import Table
 
 from ..compare import METHODS, Comparison
 from ..errors import MathError, UsageError
@@ -97,6 +96,8 @@ def grad_document(expr: str, point: dict[str, Any], comparison: Comparison) -> d
 
 
 def render_grad(point: dict[str, Any], comparison: Comparison) -> None:
+    from rich.table import Table
+
     console = out()
     shown_point = ", ".join(f"{name}={number(value, 10)}" for name, value in point.items())
     console.print(f"f({shown_point}) = [bold]{number(comparison.value)}[/bold]")
