@@ -53,6 +53,11 @@ def difference(f: Callable[[float], float], x: float, h: float, scheme: str) -> 
     raise ValueError(f"unknown scheme {scheme!r}")
 
 
+def _resolvable(x: float, h: float) -> bool:
+    """A step the arithmetic can see: positive, finite, and x ± h ≠ x."""
+    return 0.0 < h < math.inf and x + h != x and x - h != x
+
+
 def _finite(*numbers: float) -> bool:
     return all(math.isfinite(n) for n in numbers)
 
@@ -108,13 +113,15 @@ def differentiate(f: Callable[[float], float], x: float, *, h: float | None = No
         candidates = [h]
     else:
         candidates = [base * max(1.0, scale)]
-        if 0.0 < scale < 1.0:
+        if _resolvable(x, base * scale) and scale < 1.0:
             candidates.append(base * scale)
     best: Difference | None = None
     shrunk = False
     for step in candidates:
         trial = step
         for _ in range(_MAX_SHRINKS):
+            if not _resolvable(x, trial):
+                break
             result = formula(f, x, trial, fx)
             if result is not None:
                 value, estimate = result
@@ -130,10 +137,12 @@ def differentiate(f: Callable[[float], float], x: float, *, h: float | None = No
             best.note = "step shrunk to stay inside the function's domain"
         return best
     # No symmetric step fits: the point is at the edge of the domain. Go one-sided.
-    step = h if h is not None else CENTRAL_STEP * (scale if scale > 0 else 1.0)
+    step = h if h is not None else CENTRAL_STEP * (scale if _resolvable(x, CENTRAL_STEP * scale) else 1.0)
     for direction, name in ((1.0, "forward"), (-1.0, "backward")):
         trial = step
         for _ in range(_MAX_SHRINKS):
+            if not _resolvable(x, trial):
+                break
             result = _one_sided(f, x, trial, fx, direction)
             if result is not None:
                 value, estimate = result
