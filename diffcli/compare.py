@@ -166,17 +166,10 @@ def compare_gradient(problem: Problem, methods: tuple[str, ...] | list[str] = ME
                                                           {"passes": entries}))
         elif method == "reverse":
             def reverse_work() -> tuple[Any, dict[str, Any]]:
-                all_values = evaluate(graph, point, upto=[root])
-                nodes = [graph.variables[n] for n in wrt if n in graph.variables]
-                with np.errstate(all="ignore"):
-                    adjoints = reverse.vjp_sweep(graph, all_values, {root: np.float64(1.0)}, nodes)
+                # Keep every node's adjoint: diagnose.derivative_trouble reads them.
+                all_values, adjoints = reverse.adjoint_sweep(graph, point, {root: np.float64(1.0)}, wrt)
                 adjoints_holder["values"], adjoints_holder["adjoints"] = all_values, adjoints
-                grad = {}
-                for n in wrt:
-                    node = graph.variables.get(n)
-                    a = adjoints[node] if node is not None else None
-                    grad[n] = np.zeros(np.shape(point[n]))[()] if a is None else a
-                return grad, {"passes": 1}
+                return reverse.variable_adjoints(graph, point, adjoints, wrt), {"passes": 1}
             results[method] = run_method(method, reverse_work)
         elif method == "central":
             if entries > MAX_DEFAULT_CENTRAL_ENTRIES and not explicit:

@@ -15,6 +15,7 @@ import numpy as np
 from .evaluate import Point, evaluate
 from .graph import Graph
 from .primitives import PRIMITIVES, add, broadcast_like, chain
+from .reverse import zeros_like
 
 
 def jvp_sweep(graph: Graph, values: list[Any], seeds: Mapping[int, Any],
@@ -61,10 +62,6 @@ def jvp_sweep(graph: Graph, values: list[Any], seeds: Mapping[int, Any],
                     total = term if total is None else add(total, term)
         tangents[node] = total
     return tangents
-
-
-def zeros_like(value: Any) -> Any:
-    return np.zeros(np.shape(value))[()] if np.ndim(value) == 0 else np.zeros(np.shape(value))
 
 
 def jvp(graph: Graph, point: Point, direction: Mapping[str, Any]) -> tuple[list[Any], list[Any]]:

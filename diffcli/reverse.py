@@ -57,12 +57,31 @@ def vjp_sweep(graph: Graph, values: list[Any], seeds: Mapping[int, Any], wrt: li
     return adjoints
 
 
-def _ones_like(value: Any) -> Any:
+def ones_like(value: Any) -> Any:
     return np.ones(np.shape(value))[()] if np.ndim(value) == 0 else np.ones(np.shape(value))
 
 
-def _zeros_like(value: Any) -> Any:
+def zeros_like(value: Any) -> Any:
     return np.zeros(np.shape(value))[()] if np.ndim(value) == 0 else np.zeros(np.shape(value))
+
+
+def adjoint_sweep(graph: Graph, point: Point, seeds: Mapping[int, Any], wrt: list[str]) -> tuple[list[Any], list[Any]]:
+    """Evaluate at `point`, then sweep back from the seeded outputs: (values, adjoints)."""
+    values = evaluate(graph, point, upto=list(seeds))
+    nodes = [graph.variables[name] for name in wrt if name in graph.variables]
+    with np.errstate(all="ignore"):
+        adjoints = vjp_sweep(graph, values, seeds, nodes)
+    return values, adjoints
+
+
+def variable_adjoints(graph: Graph, point: Point, adjoints: list[Any], wrt: list[str]) -> dict[str, Any]:
+    """{variable: adjoint}, with zeros for variables the output does not depend on."""
+    result = {}
+    for name in wrt:
+        node = graph.variables.get(name)
+        adjoint = adjoints[node] if node is not None else None
+        result[name] = zeros_like(point[name]) if adjoint is None else adjoint
+    return result
 
 
 def vjp(graph: Graph, point: Point, cotangents: list[Any], wrt: list[str]) -> tuple[list[Any], dict[str, Any]]:
@@ -74,36 +93,24 @@ def vjp(graph: Graph, point: Point, cotangents: list[Any], wrt: list[str]) -> tu
     >>> float(grads["a"]), float(grads["b"])
     (7.0, 2.0)
     """
-    values = evaluate(graph, point)
+    shapes = evaluate(graph, point)
     seeds: dict[int, Any] = {}
     for output, u in zip(graph.outputs, cotangents):
-        u = np.broadcast_to(np.asarray(u, dtype=np.float64), np.shape(values[output]))
+        u = np.broadcast_to(np.asarray(u, dtype=np.float64), np.shape(shapes[output]))
         u = u[()] if u.ndim == 0 else np.array(u)
         seeds[output] = u if output not in seeds else seeds[output] + u
-    nodes = [graph.variables[name] for name in wrt if name in graph.variables]
-    with np.errstate(all="ignore"):
-        adjoints = vjp_sweep(graph, values, seeds, nodes)
-    result = {}
-    for name in wrt:
-        node = graph.variables.get(name)
-        adjoint = adjoints[node] if node is not None else None
-        result[name] = _zeros_like(point[name]) if adjoint is None else adjoint
-    return [values[o] for o in graph.outputs], result
+    values, adjoints = adjoint_sweep(graph, point, seeds, wrt)
+    return [values[o] for o in graph.outputs], variable_adjoints(graph, point, adjoints, wrt)
 
 
 def gradient_reverse(graph: Graph, point: Point, wrt: list[str], output: int = 0) -> tuple[Any, dict[str, Any]]:
     """f and ∇f (for output number `output`) by one reverse sweep."""
-    values = evaluate(graph, point, upto=[graph.outputs[output]])
     root = graph.outputs[output]
+    values = evaluate(graph, point, upto=[root])
     nodes = [graph.variables[name] for name in wrt if name in graph.variables]
     with np.errstate(all="ignore"):
-        adjoints = vjp_sweep(graph, values, {root: _ones_like(values[root])}, nodes)
-    result = {}
-    for name in wrt:
-        node = graph.variables.get(name)
-        adjoint = adjoints[node] if node is not None else None
-        result[name] = _zeros_like(point[name]) if adjoint is None else adjoint
-    return values[root], result
+        adjoints = vjp_sweep(graph, values, {root: ones_like(values[root])}, nodes)
+    return values[root], variable_adjoints(graph, point, adjoints, wrt)
 
 
 def gradient_graph(graph: Graph, point: Point, wrt: list[str], output: int = 0) -> tuple[Graph, list[int]]:
@@ -118,7 +125,7 @@ def gradient_graph(graph: Graph, point: Point, wrt: list[str], output: int = 0) 
     refs = tape.refs()
     root = graph.outputs[output]
     nodes = [graph.variables[name] for name in wrt if name in graph.variables]
-    seed = tape.constant(_ones_like(values[root]))
+    seed = tape.constant(ones_like(values[root]))
     with np.errstate(all="ignore"):
         adjoints = vjp_sweep(graph, refs, {root: seed}, nodes)
     result_graph = tape.graph
@@ -127,7 +134,7 @@ def gradient_graph(graph: Graph, point: Point, wrt: list[str], output: int = 0) 
         node = graph.variables.get(name)
         adjoint = adjoints[node] if node is not None else None
         if adjoint is None:
-            adjoint = tape.constant(_zeros_like(point[name]))
+            adjoint = tape.constant(zeros_like(point[name]))
         outputs.append(adjoint.node)
     result_graph.outputs = outputs
     return result_graph, outputs
