@@ -31,9 +31,11 @@ class Kink:
     right: dict[str, Any] = field(default_factory=dict)
 
     def message(self) -> str:
+        differing = [name for name in self.left
+                     if not np.allclose(self.left[name], self.right[name], rtol=1e-6, atol=1e-9)]
         sides = "; ".join(
             f"d/d{name}: left {_fmt(self.left[name])}, right {_fmt(self.right[name])}"
-            for name in self.left
+            for name in differing
         )
         return f"not differentiable here: {self.where}" + (f" ({sides})" if sides else "")
 

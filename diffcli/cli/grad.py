@@ -56,10 +56,13 @@ def grad(
                                   symbolic_timeout=symbolic_timeout, explicit=explicit)
     if json_output:
         print_json(grad_document(problem.expr, problem.point, comparison))
+        shown: set[str] = set()
     else:
         render_grad(problem.point, comparison)
+        shown = {kink.message() for kink in comparison.kinks}  # already under the table
     for message in comparison.warnings:
-        warn(message)
+        if message not in shown:
+            warn(message)
     if check is not None:
         failure = comparison.check(check)
         if failure:
@@ -126,3 +129,5 @@ def render_grad(point: dict[str, Any], comparison: Comparison) -> None:
         table.add_row(label, *[number(m.result[n]) for n in comparison.wrt], error_text(m.error),
                       error_text(m.rel_error), *steps, seconds_text(m.seconds))
     console.print(table)
+    for kink in comparison.kinks:
+        console.print(f"[bold red]✗[/bold red] {kink.message()}", markup=True, highlight=False)
