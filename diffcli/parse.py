@@ -18,6 +18,7 @@ import math
 import sys
 import threading
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -192,7 +193,9 @@ def _parse_tree(source: _Source) -> ast.Module:
         old_limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old_limit, _PARSER_RECURSION_LIMIT))
         try:
-            result["tree"] = ast.parse(source.text, mode="exec")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # e.g. "invalid decimal literal": not the user's concern
+                result["tree"] = ast.parse(source.text, mode="exec")
         except BaseException as error:  # noqa: BLE001 - reported below, never re-raised raw
             result["error"] = error
         finally:
@@ -423,7 +426,10 @@ class _Builder:
                     bounds.append(None if bound is None else self.static_int(bound, "a slice bound"))
                 out.append(("slice", *bounds))
             else:
-                out.append(("at", self.static_int(part, "an index")))
+                position = self.static_int(part, "an index")
+                if not isinstance(position, int):
+                    raise self.fail("an index must be a whole number, like x[0] or x[-1]", part)
+                out.append(("at", position))
         return tuple(out)
 
     def program(self, module: ast.Module) -> Graph:
