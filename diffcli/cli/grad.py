@@ -102,6 +102,10 @@ def grad_document(expr: str, point: dict[str, Any], comparison: Comparison) -> d
 
 
 def render_grad(point: dict[str, Any], comparison: Comparison) -> None:
+    from .tensor_view import has_tensor, render_tensor_grad
+
+    if has_tensor(point, comparison.wrt):
+        return render_tensor_grad(point, comparison)
     console = out()
     shown_point = ", ".join(f"{name}={number(value, 10)}" for name, value in point.items())
     console.print(f"f({shown_point}) = [bold]{number(comparison.value)}[/bold]")
