@@ -14,6 +14,7 @@ than one pass over 10^6 points) and a progress callback can be told how far it g
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -67,8 +68,9 @@ def read_points(path_text: str) -> dict[str, np.ndarray]:
     if duplicated:
         raise UsageError(f"--at-file: the header of {path_text} names '{duplicated[0]}' twice")
     try:
-        data = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float64, ndmin=2,
-                          max_rows=MAX_ROWS + 1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "input contained no data" is reported below, as a usage error
+            data = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float64, ndmin=2, max_rows=MAX_ROWS + 1)
     except ValueError as error:
         raise UsageError(f"--at-file: cannot read {path_text}: {error}") from None
     if data.shape[0] == 0:
@@ -155,19 +157,19 @@ def batch_gradient(expr: str | Graph, points: Mapping[str, np.ndarray], let: Map
 def _nonfinite_warnings(graph: Graph, root: int, points: Mapping[str, np.ndarray], constants: dict[str, Any],
                         result: BatchResult) -> list[str]:
     """One warning for rows where f is not finite (with the reason at the first), one for ∇f."""
-    warnings = []
+    messages = []
     bad = ~np.isfinite(result.value)
     if bad.any():
         row = int(np.argmax(bad))
         point = {**constants, **{name: column[row] for name, column in points.items()}}
         reason = nonfinite_reason(graph, evaluate(graph, point, upto=[root]), root)
-        warnings.append(f"f is not finite at {int(bad.sum())} of {result.rows} points "
+        messages.append(f"f is not finite at {int(bad.sum())} of {result.rows} points "
                         f"(first at point {row + 1}: {reason})")
     bad_grad = np.zeros(result.rows, dtype=bool)
     for column in result.grad.values():
         bad_grad |= ~np.isfinite(column)
     bad_grad &= ~bad
     if bad_grad.any():
-        warnings.append(f"the gradient is not finite at {int(bad_grad.sum())} points where f is "
+        messages.append(f"the gradient is not finite at {int(bad_grad.sum())} points where f is "
                         f"(first at point {int(np.argmax(bad_grad)) + 1})")
-    return warnings
+    return messages
