@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import run_cli, run_json
+from conftest import ROOT, run_cli, run_json
 from diffcli.errors import MathError, UsageError
 from diffcli.evaluate import check_outputs, evaluate
 from diffcli.forward import gradient_forward
@@ -264,3 +269,17 @@ def test_let_values_may_come_from_files(tmp_path):
     document = run_json("grad", "x.T@A@x", "--at", f"x=@{tmp_path / 'x.csv'}", "--let", f"A=@{tmp_path / 'A.npy'}",
                         "--method", "reverse")
     assert document["methods"]["reverse"]["grad"]["x"] == [12.0, 21.0]
+
+
+# ------------------------------------------------------------------------- examples
+
+
+@pytest.mark.skipif(shutil.which("jq") is None or shutil.which("bash") is None, reason="needs bash and jq")
+@pytest.mark.parametrize("script", ["matrix_calculus.sh", "batch_gradient.sh"])
+def test_example_scripts_run_and_check_their_identities(script):
+    env = {**os.environ, "DIFFCLI": f"{sys.executable} -m diffcli", "NO_COLOR": "1",
+           "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    result = subprocess.run(["bash", str(ROOT / "examples" / script)], capture_output=True, text=True, env=env,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "FAILED" not in result.stdout + result.stderr
