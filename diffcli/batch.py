@@ -145,31 +145,38 @@ def batch_gradient(expr: str | Graph, points: Mapping[str, np.ndarray], let: Map
             if progress is not None:
                 progress(end, rows)
     seconds = time.perf_counter() - start
-    undefined = ~np.isfinite(value)
-    for column in grad.values():
-        column[undefined] = np.nan  # no derivative where the function itself is undefined
+    if not _all_finite(value):
+        undefined = ~np.isfinite(value)
+        for column in grad.values():
+            column[undefined] = np.nan  # no derivative where the function itself is undefined
     result = BatchResult(problem.expr, dict(points), problem.wrt, value, grad, seconds)
     result.warnings = [f"'{name}' has a value but does not appear in the formula" for name in problem.unused]
     result.warnings.extend(_nonfinite_warnings(graph, root, points, constants, result))
     return result
 
 
+def _all_finite(column: np.ndarray) -> bool:
+    # A finite sum means no NaN or infinity anywhere (an overflowing sum just takes the slow path).
+    return bool(np.isfinite(np.sum(column)) or np.isfinite(column).all())
+
+
 def _nonfinite_warnings(graph: Graph, root: int, points: Mapping[str, np.ndarray], constants: dict[str, Any],
                         result: BatchResult) -> list[str]:
     """One warning for rows where f is not finite (with the reason at the first), one for ∇f."""
     messages = []
-    bad = ~np.isfinite(result.value)
-    if bad.any():
+    if not _all_finite(result.value):
+        bad = ~np.isfinite(result.value)
         row = int(np.argmax(bad))
         point = {**constants, **{name: column[row] for name, column in points.items()}}
         reason = nonfinite_reason(graph, evaluate(graph, point, upto=[root]), root)
         messages.append(f"f is not finite at {int(bad.sum())} of {result.rows} points "
                         f"(first at point {row + 1}: {reason})")
-    bad_grad = np.zeros(result.rows, dtype=bool)
-    for column in result.grad.values():
-        bad_grad |= ~np.isfinite(column)
-    bad_grad &= ~bad
-    if bad_grad.any():
-        messages.append(f"the gradient is not finite at {int(bad_grad.sum())} points where f is "
-                        f"(first at point {int(np.argmax(bad_grad)) + 1})")
+    if not all(_all_finite(column) for column in result.grad.values()):
+        bad_grad = np.zeros(result.rows, dtype=bool)
+        for column in result.grad.values():
+            bad_grad |= ~np.isfinite(column)
+        bad_grad &= np.isfinite(result.value)
+        if bad_grad.any():
+            messages.append(f"the gradient is not finite at {int(bad_grad.sum())} points where f is "
+                            f"(first at point {int(np.argmax(bad_grad)) + 1})")
     return messages
