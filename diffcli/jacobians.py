@@ -181,6 +181,16 @@ def _symbolic_setup(graph: Graph, point: Point, roots: list[int]) -> tuple[Any, 
     return sp, flat, symbols, substitutions
 
 
+def _value_at(sp: Any, expr: Any, substitutions: dict[Any, Any]) -> float:
+    """A SymPy derivative at the point; NaN where SymPy leaves it unevaluated (DiracDelta(0), …)."""
+    from .symbolic import _to_float
+
+    try:
+        return _to_float(sp, expr, substitutions)
+    except (TypeError, ValueError):
+        return math.nan
+
+
 def _flat_symbols(symbols: dict[str, Any], point: Point, wrt: list[str]) -> list[Any]:
     """One SymPy symbol per input entry (None where the formula does not use the variable)."""
     flat: list[Any] = []
@@ -194,7 +204,7 @@ def _flat_symbols(symbols: dict[str, Any], point: Point, wrt: list[str]) -> list
 def jacobian_symbolic(graph: Graph, point: Point, wrt: list[str], outputs: list[int] | None = None,
                       timeout: float | None = 5.0) -> np.ndarray:
     """The Jacobian from SymPy's derivatives, evaluated to 30 digits; raises SymbolicTimeout."""
-    from .symbolic import _to_float, time_limit
+    from .symbolic import time_limit
 
     outputs = graph.outputs if outputs is None else outputs
     with time_limit(timeout):
@@ -204,13 +214,13 @@ def jacobian_symbolic(graph: Graph, point: Point, wrt: list[str], outputs: list[
         for i, expr in enumerate(exprs):
             for j, symbol in enumerate(inputs):
                 if symbol is not None:
-                    jacobian[i, j] = _to_float(sp, sp.diff(expr, symbol), substitutions)
+                    jacobian[i, j] = _value_at(sp, sp.diff(expr, symbol), substitutions)
     return jacobian
 
 
 def hessian_symbolic(graph: Graph, point: Point, wrt: list[str], timeout: float | None = 5.0) -> np.ndarray:
     """∇²f from SymPy's second derivatives, evaluated to 30 digits."""
-    from .symbolic import _to_float, time_limit
+    from .symbolic import time_limit
 
     with time_limit(timeout):
         sp, (expr,), symbols, substitutions = _symbolic_setup(graph, point, graph.outputs[:1])
@@ -220,7 +230,7 @@ def hessian_symbolic(graph: Graph, point: Point, wrt: list[str], timeout: float 
         for i, d in enumerate(first):
             for j, symbol in enumerate(inputs):
                 if d is not None and symbol is not None:
-                    hessian[i, j] = _to_float(sp, sp.diff(d, symbol), substitutions)
+                    hessian[i, j] = _value_at(sp, sp.diff(d, symbol), substitutions)
     return hessian
 
 

@@ -178,3 +178,21 @@ def test_refused_formula_through_the_cli(points):
     assert result.returncode == 2
     assert "sum at column 1 combines entries" in result.stderr
     json.dumps(result.stderr)
+
+
+def test_progress_bar_appears_only_on_a_terminal_after_a_moment(monkeypatch):
+    from diffcli.cli import batch as cli_batch
+
+    monkeypatch.setattr(cli_batch.sys.stderr, "isatty", lambda: False, raising=False)
+    quiet = cli_batch._LazyProgress()
+    quiet.start -= 10
+    quiet(1, 10)
+    assert quiet.bar is None
+    monkeypatch.setattr(cli_batch.sys.stderr, "isatty", lambda: True, raising=False)
+    fresh = cli_batch._LazyProgress()
+    fresh(1, 10)                                   # too soon: nothing shown yet
+    assert fresh.bar is None
+    fresh.start -= 10
+    fresh(5, 10)
+    assert fresh.bar is not None and fresh.bar.tasks[0].completed == 5
+    fresh.close()

@@ -236,3 +236,19 @@ def test_every_command_has_examples_in_help():
     for command in ("jvp", "vjp", "jacobian", "hessian"):
         result = run_cli(command, "--help")
         assert result.returncode == 0 and "Examples" in result.stdout and f"diffcli {command}" in result.stdout
+
+
+def test_hessian_at_a_kink_falls_back_to_ad_when_sympy_cannot_evaluate():
+    document = run_json("hessian", "abs(x)*y", "--at", "x=0,y=1")
+    assert document["reference"] == "forward-over-reverse"
+    assert document["methods"]["symbolic"]["hessian"][0][0] is None       # DiracDelta(0): no number
+    assert document["methods"]["forward-over-reverse"]["hessian"] == [[0.0, 0.0], [0.0, 0.0]]
+    assert any(w.startswith("not differentiable here: abs") for w in document["warnings"])
+
+
+def test_python_api_jacobian_and_hessian():
+    import diffcli
+
+    assert diffcli.jacobian("[x*y, x+y]", {"x": 1.0, "y": 2.0}).tolist() == [[2.0, 1.0], [1.0, 1.0]]
+    assert diffcli.hessian("x.T@A@x", {"x": [1.0, 2.0]}, let={"A": [[1.0, 2.0], [3.0, 4.0]]}).tolist() == [
+        [2.0, 5.0], [5.0, 8.0]]

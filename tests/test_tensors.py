@@ -223,7 +223,9 @@ def test_inv_of_a_singular_matrix_is_nan_not_an_exception():
 
 
 _FORMULAS = ["sum(A@x)", "x.T@A@x", "sum(sin(A)@x)", "norm(A@x)", "sum(outer(x, x)*A)", "trace(A@A)*sum(x)",
-             "sum(mean(A, axis=0)*x)", "max(A@x)", "sum(exp(x)/sum(exp(x)))", "det(A + 3*outer(x, x))"]
+             "sum(mean(A, axis=0)*x)", "max(A@x)", "sum(exp(x)/sum(exp(x)))", "det(A + 3*outer(x, x))",
+             "logdet(A)", "sum(inv(A)@x)", "prod(x)*sum(A, axis=1)[0]", "sum(A.T@x)", "min(A, axis=0)@x",
+             "sum(x[1:]*A[:, 0][:1])", "prod(A, axis=0)@x"]
 
 
 @settings(max_examples=25, deadline=None)
@@ -232,7 +234,8 @@ def test_forward_reverse_and_sympy_agree_on_random_points(expr, seed):
     from diffcli.symbolic import gradient_symbolic
 
     rng = np.random.default_rng(seed)
-    at = {"x": rng.uniform(-2, 2, 2), "A": rng.uniform(-2, 2, (2, 2))}
+    # A diagonally dominant A has a positive determinant, so logdet is defined.
+    at = {"x": rng.uniform(-2, 2, 2), "A": rng.uniform(-1, 1, (2, 2)) + 2.5 * np.eye(2)}
     problem = make_problem(expr, at)
     _, rev = gradient_reverse(problem.graph, problem.point, problem.wrt)
     _, fwd = gradient_forward(problem.graph, problem.point, problem.wrt)
