@@ -610,6 +610,7 @@ def _extremum_share(x: Any, axis: Any = None, kind: str = "max") -> Any:
 
 
 def _extremum_tie(x: Any) -> Any:
+    """A tie for the overall max or min (kink checks see no attrs, so axis= is not considered)."""
     x = np.asarray(x, dtype=np.float64)
     return x.size > 1 and (np.sum(x == x.max()) > 1 or np.sum(x == x.min()) > 1)
 
@@ -755,17 +756,21 @@ register(Primitive(
     jvps=(lambda t, ans, x, axis=None: mul(ans, sub(_expand(reduce_sum(div(t, x), axis=axis), x, axis), div(t, x))),),
     vjps=(lambda g, ans, x, axis=None: div(sub(_expand(reduce_sum(mul(g, ans), axis=axis), x, axis), mul(g, ans)), x),),
 ))
-for _kind in ("max", "min"):
+def _register_extremum(kind: str) -> None:
+    """max(x) / min(x) with axis=: the derivative goes to the entries attaining it, ties sharing."""
+    pick = np.max if kind == "max" else np.min
     register(Primitive(
-        name=_kind, impl=(lambda k: lambda x, axis=None: _scalar((np.max if k == "max" else np.min)(x, axis=axis)))(_kind),
-        jvps=((lambda k: lambda t, ans, x, axis=None:
-               reduce_sum(mul(t, extremum_share(x, axis=axis, kind=k)), axis=axis))(_kind),),
-        vjps=((lambda k: lambda g, ans, x, axis=None:
-               mul(_expand(g, x, axis), extremum_share(x, axis=axis, kind=k)))(_kind),),
+        name=kind, impl=lambda x, axis=None: _scalar(pick(x, axis=axis)),
+        jvps=(lambda t, ans, x, axis=None: reduce_sum(mul(t, extremum_share(x, axis=axis, kind=kind)), axis=axis),),
+        vjps=(lambda g, ans, x, axis=None: mul(_expand(g, x, axis), extremum_share(x, axis=axis, kind=kind)),),
         kink=_extremum_tie,
-        to_sympy=_reduction_sympy(_sympy_extremum("Max" if _kind == "max" else "Min")),
-        description=f"{_kind}(x), {_kind}(x, axis=0): the largest (smallest) entry; ties share the derivative",
+        to_sympy=_reduction_sympy(_sympy_extremum("Max" if kind == "max" else "Min")),
+        description=f"{kind}(x), {kind}(x, axis=0): the {'largest' if kind == 'max' else 'smallest'} entry",
     ))
+
+
+_register_extremum("max")
+_register_extremum("min")
 _nondiff("extremum_share", _extremum_share, tags=frozenset())
 register(Primitive(
     name="outer", impl=_outer,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -177,7 +175,6 @@ def test_refused_formula_through_the_cli(points):
     result = run_cli("grad", "sum(x)*y", "--at-file", points)
     assert result.returncode == 2
     assert "sum at column 1 combines entries" in result.stderr
-    json.dumps(result.stderr)
 
 
 def test_progress_bar_appears_only_on_a_terminal_after_a_moment(monkeypatch):
