@@ -42,8 +42,8 @@ def grad(
     symbolic_timeout: Annotated[float, typer.Option("--symbolic-timeout", help="Seconds SymPy may take.")] = 5.0,
     check: Annotated[Optional[float], typer.Option("--check", help="Exit 1 if any method is off by more than TOL·max(1, |reference|).", metavar="TOL")] = None,
     json_output: JsonOption = False,
-    at_file: Annotated[Optional[str], typer.Option("--at-file", help="A CSV of points (header: variable names, one point per row): f and ∇f at each, by reverse mode in one vectorised pass.")] = None,
-    output_format: Annotated[str, typer.Option("--format", help="With --at-file: table or csv.")] = "table",
+    at_file: Annotated[Optional[str], typer.Option("--at-file", metavar="POINTS.csv", help="A CSV of points (header: variable names, one point per row): f and ∇f at each, by reverse mode in one vectorised pass.")] = None,
+    output_format: Annotated[str, typer.Option("--format", metavar="table|csv", help="With --at-file: table or csv.")] = "table",
 ) -> None:
     """The gradient of a scalar formula at a point, by forward AD, reverse AD, central differences and SymPy.
 
