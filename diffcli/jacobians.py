@@ -7,14 +7,14 @@ each method gets its error against the reference, its time and how many sweeps
 mode visible: a full Jacobian costs n forward passes (one per input entry) or m reverse
 passes (one per output entry); J·v is one forward pass, uᵀJ one reverse pass.
 
-Inputs and outputs are flattened in a fixed order (variables in `wrt` order, each in
-C order; outputs in order), so a Jacobian is a plain m×n matrix whose rows and columns
-`output_labels` and `input_labels` name.
+Inputs and outputs are flattened in the order of `flat` (variables in `wrt` order, each
+in C order; outputs in order), so a Jacobian is a plain m×n matrix whose rows and
+columns `flat.output_labels` and `flat.input_labels` name. Central differences live in
+`jacobian_numeric`, SymPy's Jacobians in `jacobian_symbolic`.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -23,10 +23,11 @@ import numpy as np
 from .compare import METHODS, Comparison, MethodResult, run_method, score
 from .diagnose import find_kinks
 from .errors import UsageError
-from .evaluate import Point, check_outputs, evaluate, is_finite
-from .graph import Graph
+from .evaluate import check_outputs, evaluate, is_finite
+from .flat import as_dict, flat_inputs, input_labels, output_labels, split_like
+from .jacobian_numeric import central_jacobian, gradient_function, output_function
+from .jacobian_symbolic import hessian_symbolic, jacobian_symbolic
 from .problem import Problem
-from .transforms import entry_labels
 
 MAX_DEFAULT_CENTRAL_ENTRIES = 2_000  # input entries × output entries differentiated by default
 MAX_DEFAULT_SYMBOLIC_ENTRIES = 400
@@ -40,201 +41,6 @@ class Derivative:
     comparison: Comparison
     inputs: list[str]
     outputs: list[str]
-
-
-# ----------------------------------------------------------------------- flat vectors
-
-
-def input_labels(point: Point, wrt: list[str]) -> list[str]:
-    """'x[0]', 'x[1]', 'y' — one label per input entry, in Jacobian column order."""
-    return [label for name in wrt for label in entry_labels(name, np.shape(point[name]))]
-
-
-def output_labels(graph: Graph, values: list[Any]) -> list[str]:
-    """'f' for one scalar output, 'f[0]', … for a tensor, 'f1', 'f2', … for a list."""
-    outputs = graph.outputs
-    if len(outputs) == 1:
-        return entry_labels("f", np.shape(values[outputs[0]]))
-    return [label for k, node in enumerate(outputs) for label in entry_labels(f"f{k + 1}", np.shape(values[node]))]
-
-
-def flat_inputs(point: Point, wrt: list[str]) -> np.ndarray:
-    parts = [np.asarray(point[name], dtype=np.float64).ravel() for name in wrt]
-    return np.concatenate(parts) if parts else np.zeros(0)
-
-
-def with_flat_inputs(point: Point, wrt: list[str], z: np.ndarray) -> dict[str, Any]:
-    """`point` with the variables in `wrt` replaced by the entries of the flat vector `z`."""
-    moved = dict(point)
-    start = 0
-    for name in wrt:
-        shape = np.shape(point[name])
-        size = int(np.prod(shape)) if shape else 1
-        chunk = z[start:start + size]
-        moved[name] = chunk.reshape(shape) if shape else np.float64(chunk[0])
-        start += size
-    return moved
-
-
-def _flat_outputs(values: list[Any], outputs: list[int]) -> np.ndarray:
-    return np.concatenate([np.asarray(values[o], dtype=np.float64).ravel() for o in outputs])
-
-
-def _split_like(flat: np.ndarray, shapes: list[tuple[int, ...]]) -> list[Any]:
-    parts, start = [], 0
-    for shape in shapes:
-        size = int(np.prod(shape)) if shape else 1
-        chunk = flat[start:start + size]
-        parts.append(chunk.reshape(shape) if shape else np.float64(chunk[0]))
-        start += size
-    return parts
-
-
-def _as_dict(flat: np.ndarray, point: Point, wrt: list[str]) -> dict[str, Any]:
-    return {name: value for name, value in zip(wrt, _split_like(flat, [np.shape(point[n]) for n in wrt]))}
-
-
-# ------------------------------------------------------------------ central differences
-
-
-def central_jacobian(function: Callable[[np.ndarray], np.ndarray], z0: np.ndarray, *, h: float | None = None,
-                     richardson: bool = False) -> tuple[np.ndarray, dict[str, Any]]:
-    """The Jacobian of a vector function of a flat vector, column by column, by `numeric.differentiate`.
-
-    Each entry gets the careful step and domain handling of the scalar case; the
-    evaluations of one column are cached, so an m-output column costs what one output does.
-
-    >>> J, _ = central_jacobian(lambda z: np.array([z[0] * z[1], z[0] + z[1]]), np.array([1.0, 2.0]))
-    >>> np.round(J, 8).tolist()
-    [[2.0, 1.0], [1.0, 1.0]]
-    """
-    from .numeric import differentiate
-
-    if h is not None and not (h > 0 and math.isfinite(h)):
-        raise UsageError("--h must be a positive number")
-    columns, steps, estimates, notes = [], [], [], []
-    for j in range(z0.size):
-        cache: dict[float, np.ndarray] = {}
-
-        def column_at(t: float, j: int = j, cache: dict[float, np.ndarray] = cache) -> np.ndarray:
-            if t not in cache:
-                z = z0.copy()
-                z[j] = t
-                with np.errstate(all="ignore"):
-                    cache[t] = np.asarray(function(z), dtype=np.float64)
-            return cache[t]
-
-        rows = column_at(float(z0[j])).size
-        column, column_estimates, step = np.zeros(rows), np.zeros(rows), math.nan
-        for i in range(rows):
-            result = differentiate(lambda t, i=i: float(column_at(t)[i]), float(z0[j]), h=h, richardson=richardson)
-            column[i], column_estimates[i], step = result.value, result.error_estimate, result.step
-            if result.note and result.note not in notes:
-                notes.append(result.note)
-        columns.append(column)
-        estimates.append(column_estimates)
-        steps.append(step)
-    m = columns[0].size if columns else 0
-    jacobian = np.array(columns).T.reshape(m, len(columns))
-    return jacobian, {"step": np.array(steps), "error_estimate": np.array(estimates).T.reshape(m, len(columns)),
-                      "notes": notes}
-
-
-def _output_function(graph: Graph, point: Point, wrt: list[str], outputs: list[int]) -> Callable[[np.ndarray], np.ndarray]:
-    def function(z: np.ndarray) -> np.ndarray:
-        values = evaluate(graph, with_flat_inputs(point, wrt, z), upto=outputs)
-        return _flat_outputs(values, outputs)
-
-    return function
-
-
-def _gradient_function(graph: Graph, point: Point, wrt: list[str]) -> Callable[[np.ndarray], np.ndarray]:
-    from .reverse import gradient_reverse
-
-    def function(z: np.ndarray) -> np.ndarray:
-        gradient = gradient_reverse(graph, with_flat_inputs(point, wrt, z), wrt)[1]
-        return np.concatenate([np.asarray(gradient[n], dtype=np.float64).ravel() for n in wrt])
-
-    return function
-
-
-# ---------------------------------------------------------------------------- symbolic
-
-
-def _symbolic_setup(graph: Graph, point: Point, roots: list[int]) -> tuple[Any, list[Any], dict[str, Any], dict[Any, Any]]:
-    """SymPy, the flat list of output expressions, the symbols, and the point as substitutions."""
-    import sympy as sp
-
-    from .symbolic import DIGITS, to_sympy
-
-    exprs, symbols = to_sympy(graph, roots, point)
-    flat = [e for expr in exprs for e in np.asarray(expr, dtype=object).ravel()]
-    substitutions: dict[Any, Any] = {}
-    for name, symbol in symbols.items():
-        if name == "__detached__":
-            for stand_in, value in symbol.items():
-                substitutions[stand_in] = sp.Float(float(value), DIGITS)
-            continue
-        values = np.asarray(point[name], dtype=np.float64)
-        for index in np.ndindex(np.shape(symbol)):
-            substitutions[np.asarray(symbol, dtype=object)[index]] = sp.Float(float(values[index]), DIGITS)
-    return sp, flat, symbols, substitutions
-
-
-def _value_at(sp: Any, expr: Any, substitutions: dict[Any, Any]) -> float:
-    """A SymPy derivative at the point; NaN where SymPy leaves it unevaluated (DiracDelta(0), …)."""
-    from .symbolic import _to_float
-
-    try:
-        return _to_float(sp, expr, substitutions)
-    except (TypeError, ValueError):
-        return math.nan
-
-
-def _flat_symbols(symbols: dict[str, Any], point: Point, wrt: list[str]) -> list[Any]:
-    """One SymPy symbol per input entry (None where the formula does not use the variable)."""
-    flat: list[Any] = []
-    for name in wrt:
-        size = int(np.size(point[name]))
-        symbol = symbols.get(name)
-        flat.extend([None] * size if symbol is None else list(np.asarray(symbol, dtype=object).ravel()))
-    return flat
-
-
-def jacobian_symbolic(graph: Graph, point: Point, wrt: list[str], outputs: list[int] | None = None,
-                      timeout: float | None = 5.0) -> np.ndarray:
-    """The Jacobian from SymPy's derivatives, evaluated to 30 digits; raises SymbolicTimeout."""
-    from .symbolic import time_limit
-
-    outputs = graph.outputs if outputs is None else outputs
-    with time_limit(timeout):
-        sp, exprs, symbols, substitutions = _symbolic_setup(graph, point, outputs)
-        inputs = _flat_symbols(symbols, point, wrt)
-        jacobian = np.zeros((len(exprs), len(inputs)))
-        for i, expr in enumerate(exprs):
-            for j, symbol in enumerate(inputs):
-                if symbol is not None:
-                    jacobian[i, j] = _value_at(sp, sp.diff(expr, symbol), substitutions)
-    return jacobian
-
-
-def hessian_symbolic(graph: Graph, point: Point, wrt: list[str], timeout: float | None = 5.0) -> np.ndarray:
-    """∇²f from SymPy's second derivatives, evaluated to 30 digits."""
-    from .symbolic import time_limit
-
-    with time_limit(timeout):
-        sp, (expr,), symbols, substitutions = _symbolic_setup(graph, point, graph.outputs[:1])
-        inputs = _flat_symbols(symbols, point, wrt)
-        first = [None if s is None else sp.diff(expr, s) for s in inputs]
-        hessian = np.zeros((len(inputs), len(inputs)))
-        for i, d in enumerate(first):
-            for j, symbol in enumerate(inputs):
-                if d is not None and symbol is not None:
-                    hessian[i, j] = _value_at(sp, sp.diff(d, symbol), substitutions)
-    return hessian
-
-
-# ------------------------------------------------------------------------- the checks
 
 
 def _output_values(problem: Problem) -> list[Any]:
@@ -318,7 +124,7 @@ def compare_jacobian(problem: Problem, methods: list[str] | tuple[str, ...] = ME
                                                           {"passes": m}))
         elif method == "central":
             results[method] = _central_allowed(n * m, explicit) or run_method(method, lambda: central_jacobian(
-                _output_function(graph, point, wrt, graph.outputs), flat_inputs(point, wrt), h=h,
+                output_function(graph, point, wrt, graph.outputs), flat_inputs(point, wrt), h=h,
                 richardson=richardson))
         elif method == "symbolic":
             results[method] = _symbolic_allowed(n * m, explicit) or run_method(method, lambda: (
@@ -367,7 +173,7 @@ def compare_jvp(problem: Problem, direction: Mapping[str, Any], methods: list[st
     results: dict[str, MethodResult] = {}
 
     def directional(z0: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-        along = _output_function(graph, point, wrt, graph.outputs)
+        along = output_function(graph, point, wrt, graph.outputs)
         return lambda t: along(z0 + t[0] * flat_v)
 
     for method in methods:
@@ -375,17 +181,17 @@ def compare_jvp(problem: Problem, direction: Mapping[str, Any], methods: list[st
             results[method] = run_method(method, lambda: (jvp(graph, point, v)[1], {"passes": 1}))
         elif method == "reverse":
             results[method] = run_method(method, lambda: (
-                _split_like(jacobian_reverse(graph, point, wrt, values=values) @ flat_v, shapes),
+                split_like(jacobian_reverse(graph, point, wrt, values=values) @ flat_v, shapes),
                 {"passes": len(outputs)}))
         elif method == "central":
             def central_work() -> tuple[Any, dict[str, Any]]:
                 column, details = central_jacobian(directional(flat_inputs(point, wrt)), np.zeros(1), h=h,
                                                    richardson=richardson)
-                return _split_like(column[:, 0], shapes), {"step": details["step"][0], "notes": details["notes"]}
+                return split_like(column[:, 0], shapes), {"step": details["step"][0], "notes": details["notes"]}
             results[method] = run_method(method, central_work)
         elif method == "symbolic":
             results[method] = _symbolic_allowed(len(inputs) * len(outputs), explicit) or run_method(method, lambda: (
-                _split_like(jacobian_symbolic(graph, point, wrt, timeout=symbolic_timeout) @ flat_v, shapes), {}))
+                split_like(jacobian_symbolic(graph, point, wrt, timeout=symbolic_timeout) @ flat_v, shapes), {}))
     return _finish("jvp", problem, values, results, inputs, outputs)
 
 
@@ -399,7 +205,7 @@ def read_cotangent(problem: Problem, values: list[Any], cotangent: Any) -> list[
     if len(shapes) == 1 and u.shape == shapes[0]:
         return [u]
     if u.size == total and (len(shapes) > 1 or u.ndim == 1):
-        return _split_like(u.ravel(), shapes)
+        return split_like(u.ravel(), shapes)
     wanted = str(shapes[0]) if len(shapes) == 1 else f"{total} entries (one per output entry)"
     raise UsageError(f"--cotangent has shape {u.shape} but the formula's output has shape {wanted}")
 
@@ -429,19 +235,19 @@ def compare_vjp(problem: Problem, cotangent: Any, methods: list[str] | tuple[str
             results[method] = run_method(method, lambda: (vjp(graph, point, u, wrt)[1], {"passes": 1}))
         elif method == "forward":
             results[method] = run_method(method, lambda: (
-                _as_dict(flat_u @ jacobian_forward(graph, point, wrt, values=values), point, wrt),
+                as_dict(flat_u @ jacobian_forward(graph, point, wrt, values=values), point, wrt),
                 {"passes": len(inputs)}))
         elif method == "central":
             def central_work() -> tuple[Any, dict[str, Any]]:
-                along = _output_function(graph, point, wrt, graph.outputs)
+                along = output_function(graph, point, wrt, graph.outputs)
                 row, details = central_jacobian(lambda z: np.array([flat_u @ along(z)]), flat_inputs(point, wrt),
                                                 h=h, richardson=richardson)
-                return _as_dict(row[0], point, wrt), {"step": _as_dict(details["step"], point, wrt),
+                return as_dict(row[0], point, wrt), {"step": as_dict(details["step"], point, wrt),
                                                       "notes": details["notes"]}
             results[method] = _central_allowed(len(inputs), explicit) or run_method(method, central_work)
         elif method == "symbolic":
             results[method] = _symbolic_allowed(len(inputs) * len(outputs), explicit) or run_method(method, lambda: (
-                _as_dict(flat_u @ jacobian_symbolic(graph, point, wrt, timeout=symbolic_timeout), point, wrt), {}))
+                as_dict(flat_u @ jacobian_symbolic(graph, point, wrt, timeout=symbolic_timeout), point, wrt), {}))
     return _finish("vjp", problem, values, results, inputs, outputs)
 
 
@@ -481,7 +287,7 @@ def compare_hessian(problem: Problem, methods: list[str] | tuple[str, ...] = MET
                 hessian(graph, point, wrt), {"passes": n}))
         elif method == "central":
             results[method] = _central_allowed(n * n, explicit) or run_method(method, lambda: central_jacobian(
-                _gradient_function(graph, point, wrt), flat_inputs(point, wrt), h=h, richardson=richardson))
+                gradient_function(graph, point, wrt), flat_inputs(point, wrt), h=h, richardson=richardson))
         elif method == "symbolic":
             results[method] = _symbolic_allowed(n * n, explicit) or run_method(method, lambda: (
                 hessian_symbolic(graph, point, wrt, timeout=symbolic_timeout), {}))
