@@ -48,4 +48,25 @@ def vjp(expr: str | Graph, at: Mapping[str, Any], cotangent: list[Any] | Any, *,
     return reverse_vjp(problem.graph, problem.point, cotangents, problem.wrt)[1]
 
 
-__all__ = ["Graph", "__version__", "grad", "jvp", "parse", "vjp"]
+def jacobian(expr: str | Graph, at: Mapping[str, Any], *, wrt: list[str] | None = None,
+             let: Mapping[str, Any] | None = None, mode: str = "reverse") -> Any:
+    """The Jacobian (rows: output entries, columns: input entries) by forward or reverse AD."""
+    from .problem import make_problem
+    from .transforms import jacobian_forward, jacobian_reverse
+
+    problem = make_problem(expr, at, let, wrt)
+    build = jacobian_forward if mode == "forward" else jacobian_reverse
+    return build(problem.graph, problem.point, problem.wrt)
+
+
+def hessian(expr: str | Graph, at: Mapping[str, Any], *, wrt: list[str] | None = None,
+            let: Mapping[str, Any] | None = None) -> Any:
+    """∇²f by forward mode over the reverse-mode gradient graph."""
+    from .problem import make_problem
+    from .transforms import hessian as forward_over_reverse
+
+    problem = make_problem(expr, at, let, wrt)
+    return forward_over_reverse(problem.graph, problem.point, problem.wrt)
+
+
+__all__ = ["Graph", "__version__", "grad", "hessian", "jacobian", "jvp", "parse", "vjp"]

@@ -57,8 +57,17 @@ def evaluate(graph: Graph, point: Point, *, upto: list[int] | None = None) -> li
                         values[node] = PRIMITIVES[op].impl(*args)
                 except (ValueError, IndexError) as error:
                     # Shapes that do not fit (broadcasting, @, indexing) are the user's to fix.
-                    raise UsageError(f"{op}: {error}", line=_line(graph, node), column=_column(graph, node)) from None
+                    raise UsageError(_shape_message(op, args, error), line=_line(graph, node),
+                                     column=_column(graph, node)) from None
     return values
+
+
+def _shape_message(op: str, args: list[Any], error: Exception) -> str:
+    """'mul: shapes (3,) and (2, 2) do not broadcast' rather than NumPy's wording."""
+    if "broadcast" in str(error):
+        shapes = " and ".join(str(np.shape(a)) for a in args)
+        return f"{op}: shapes {shapes} do not broadcast together"
+    return f"{op}: {error}"
 
 
 def _line(graph: Graph, node: int) -> int | None:

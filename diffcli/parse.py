@@ -95,6 +95,14 @@ FUNCTIONS.update({
     "minimum": _binary("minimum"), "maximum": _binary("maximum"),
     "where": Function(lambda emit, a, kw: emit("where", (a[0], a[1], a[2]), {}), 3, 3),
 })
+FUNCTIONS.update({
+    # Tensors: reductions take axis=, the rest act on whole vectors and matrices.
+    **{name: Function((lambda op: lambda emit, a, kw: emit(op, (a[0],), kw))(name), 1, 1, frozenset({"axis"}))
+       for name in ("sum", "mean", "prod")},
+    **{name: _unary(name) for name in ("norm", "trace", "det", "logdet", "inv")},
+    "dot": _binary("matmul"), "matmul": _binary("matmul"), "outer": _binary("outer"),
+    "transpose": _unary("transpose"),
+})
 
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
            ast.MatMult: "matmul"}

@@ -503,3 +503,334 @@ def domain_message(op: str, ans: Any, args: tuple[Any, ...]) -> str:
         return f"{op}({shown}) overflowed to infinity"
     shown = ", ".join(_fmt(a) for a in _first_bad(ans, *args))
     return f"{op}({shown}) is undefined"
+
+
+# ------------------------------------------------------------------ tensors and linear algebra
+#
+# Structural ops: each declares its linear maps (jvps, vjps) with the op functions
+# below, so they build graph nodes on `Ref`s and a Hessian can differentiate them again.
+# Shapes follow NumPy. A shape that does not fit raises ValueError naming both shapes;
+# `evaluate` turns that into a usage error with the column. A singular matrix is not
+# the user's typo but mathematics: `inv` returns NaN and its domain message says why.
+
+matmul, transpose, reshape = (_op(n) for n in ("matmul", "transpose", "reshape"))
+reduce_sum, reduce_mean, reduce_prod = (_op(n) for n in ("sum", "mean", "prod"))
+prod_others, extremum_share = (_op(n) for n in ("prod_others", "extremum_share"))
+outer, norm, trace, det, logdet, inv, adjugate = (
+    _op(n) for n in ("outer", "norm", "trace", "det", "logdet", "inv", "adjugate")
+)
+equal = _op("eq")
+
+
+def _ndim(value: Any) -> int:
+    return len(shape_of(value))
+
+
+def _object(value: Any) -> np.ndarray:
+    return np.asarray(value, dtype=object)
+
+
+def _matmul(a: Any, b: Any) -> Any:
+    sa, sb = np.shape(a), np.shape(b)
+    if not 1 <= len(sa) <= 2 or not 1 <= len(sb) <= 2:
+        raise ValueError(f"@ needs vectors or matrices, got shapes {sa} @ {sb}")
+    inner_a = sa[-1]
+    inner_b = sb[0] if len(sb) == 1 else sb[-2]
+    if inner_a != inner_b:
+        raise ValueError(f"shapes {sa} @ {sb} do not fit: inner dimensions {inner_a} and {inner_b} differ")
+    return _scalar(np.matmul(a, b))
+
+
+def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    if _ndim(a) == 1 and _ndim(b) == 1:
+        return mul(g, b)
+    if _ndim(a) == 1:
+        return matmul(b, g)             # (k,m) @ (m,) -> (k,)
+    if _ndim(b) == 1:
+        return outer(g, b)              # (n,) x (k,) -> (n,k)
+    return matmul(g, transpose(b))
+
+
+def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    if _ndim(a) == 1 and _ndim(b) == 1:
+        return mul(g, a)
+    if _ndim(a) == 1:
+        return outer(a, g)              # (k,) x (m,) -> (k,m)
+    if _ndim(b) == 1:
+        return matmul(transpose(a), g)  # (k,n) @ (n,) -> (k,)
+    return matmul(transpose(a), g)
+
+
+def _normal_axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return tuple(a % ndim if ndim else a for a in axes)
+
+
+def _expand(g: Any, x: Any, axis: Any) -> Any:
+    """A reduction's cotangent (or value) broadcast back to the shape of its input `x`."""
+    shape = shape_of(x)
+    if axis is not None:
+        axes = _normal_axes(axis, len(shape))
+        kept = tuple(1 if i in axes else n for i, n in enumerate(shape))
+        g = reshape(g, shape=kept)
+    return broadcast_like(g, x)
+
+
+def _count(x: Any, axis: Any) -> int:
+    shape = shape_of(x)
+    return int(np.prod([shape[i] for i in _normal_axes(axis, len(shape))])) if shape else 1
+
+
+def _reduction_sympy(reducer: Callable[[np.ndarray, Any], Any]) -> Callable[..., Any]:
+    def convert(sp: Any, x: Any, axis: Any = None) -> Any:
+        array = _object(x)
+        if array.ndim == 0:
+            return x
+        return _scalar(_object(reducer(array, axis)))
+
+    return convert
+
+
+def _sympy_extremum(function_name: str) -> Callable[[np.ndarray, Any], Any]:
+    def reducer(array: np.ndarray, axis: Any) -> Any:
+        import sympy as sp
+
+        pick = getattr(sp, function_name)
+        axes = _normal_axes(axis, array.ndim)
+        rest = [i for i in range(array.ndim) if i not in axes]
+        groups = np.transpose(array, rest + list(axes)).reshape([array.shape[i] for i in rest] + [-1])
+        out = np.empty(groups.shape[:-1], dtype=object)
+        for index in np.ndindex(out.shape):
+            out[index] = pick(*groups[index])
+        return out
+
+    return reducer
+
+
+def _extremum_share(x: Any, axis: Any = None, kind: str = "max") -> Any:
+    """Weights of the entries that attain the max (min); ties share equally."""
+    x = np.asarray(x, dtype=np.float64)
+    best = (np.max if kind == "max" else np.min)(x, axis=axis, keepdims=True)
+    hit = (x == best).astype(np.float64)
+    return _scalar(hit / np.sum(hit, axis=axis, keepdims=True))
+
+
+def _extremum_tie(x: Any) -> Any:
+    """A tie for the overall max or min (kink checks see no attrs, so axis= is not considered)."""
+    x = np.asarray(x, dtype=np.float64)
+    return x.size > 1 and (np.sum(x == x.max()) > 1 or np.sum(x == x.min()) > 1)
+
+
+def _prod_others(x: Any, axis: Any = None) -> Any:
+    """For each entry, the product of the other entries in its reduction group (no division)."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 0:
+        return np.float64(1.0)
+    axes = _normal_axes(axis, x.ndim)
+    rest = [i for i in range(x.ndim) if i not in axes]
+    moved = np.transpose(x, rest + list(axes))
+    flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,))
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    out = (left * right).reshape(moved.shape)
+    return _scalar(np.transpose(out, np.argsort(rest + list(axes))))
+
+
+def _needs_square(label: str, a: Any) -> None:
+    shape = np.shape(a)
+    if len(shape) != 2 or shape[0] != shape[1]:
+        raise ValueError(f"needs a square matrix, got shape {shape}")
+
+
+def _inv(a: Any) -> Any:
+    _needs_square("inv", a)
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        return np.full(np.shape(a), np.nan)
+
+
+def _det(a: Any) -> Any:
+    _needs_square("det", a)
+    return np.float64(np.linalg.det(a))
+
+
+def _logdet(a: Any) -> Any:
+    _needs_square("logdet", a)
+    sign, value = np.linalg.slogdet(a)
+    if sign > 0:
+        return np.float64(value)
+    return np.float64(-np.inf if sign == 0 else np.nan)
+
+
+def _adjugate(a: Any) -> Any:
+    """adj(A) = cofactor matrixᵀ, exact also for a singular A (det's gradient is adj(A)ᵀ)."""
+    a = np.asarray(a, dtype=np.float64)
+    n = a.shape[0]
+    if n == 1:
+        return np.ones((1, 1))
+    cofactors = np.empty((n, n))
+    for i in range(n):
+        for j in range(n):
+            minor = np.delete(np.delete(a, i, axis=0), j, axis=1)
+            cofactors[i, j] = (-1.0) ** (i + j) * np.linalg.det(minor)
+    return cofactors.T
+
+
+def _trace(a: Any) -> Any:
+    if np.ndim(a) != 2:
+        raise ValueError(f"needs a matrix, got shape {np.shape(a)}")
+    return np.float64(np.trace(a))
+
+
+def _outer(a: Any, b: Any) -> Any:
+    if np.ndim(a) != 1 or np.ndim(b) != 1:
+        raise ValueError(f"needs two vectors, got shapes {np.shape(a)} and {np.shape(b)}")
+    return np.outer(a, b)
+
+
+def _norm(x: Any) -> Any:
+    return np.float64(np.sqrt(np.sum(np.square(x))))
+
+
+def _safe_share(x: Any, ans: Any) -> Any:
+    """x/‖x‖, taken as 0 at x = 0 (a subgradient, like abs'(0) = 0; the kink is reported)."""
+    return div(x, where(equal(ans, 0.0), 1.0, ans))
+
+
+def _linalg_domain(label: str) -> Callable[..., str | None]:
+    def message(ans: Any, a: Any) -> str | None:
+        if label == "logdet":
+            d = float(np.linalg.det(a))
+            if d == 0:
+                return "logdet of a singular matrix: det = 0, so logdet is -infinity"
+            if d < 0:
+                return f"logdet of a matrix with negative determinant ({_fmt(d)}): the log is undefined"
+        return f"{label} of a singular matrix (determinant 0)"
+
+    return message
+
+
+def _sympy_matrix(sp: Any, a: Any) -> Any:
+    return sp.Matrix(_object(a).tolist())
+
+
+register(Primitive(
+    name="matmul", impl=_matmul, symbol="@",
+    jvps=(lambda t, ans, a, b: matmul(t, b), lambda t, ans, a, b: matmul(a, t)),
+    vjps=(_matmul_vjp_a, _matmul_vjp_b),
+    to_sympy=lambda sp, a, b: _scalar(_object(np.matmul(_object(a), _object(b)))),
+    description="a @ b: matrix product (vectors as in NumPy); dot(a, b) is the same",
+))
+register(Primitive(
+    name="transpose", impl=lambda x: _scalar(np.transpose(x)),
+    jvps=(lambda t, ans, x: transpose(t),), vjps=(lambda g, ans, x: transpose(g),),
+    to_sympy=lambda sp, x: _scalar(np.transpose(_object(x))), description="x.T",
+))
+register(Primitive(
+    name="reshape", impl=lambda x, shape: _scalar(np.reshape(x, shape)),
+    jvps=(lambda t, ans, x, shape: reshape(t, shape=shape),),
+    vjps=(lambda g, ans, x, shape: reshape(g, shape=shape_of(x)),),
+    to_sympy=lambda sp, x, shape: _scalar(np.reshape(_object(x), shape)),
+))
+register(Primitive(
+    name="sum", impl=lambda x, axis=None: _scalar(np.sum(x, axis=axis)),
+    jvps=(lambda t, ans, x, axis=None: reduce_sum(t, axis=axis),),
+    vjps=(lambda g, ans, x, axis=None: _expand(g, x, axis),),
+    to_sympy=_reduction_sympy(lambda a, axis: np.sum(a, axis=axis)),
+    description="sum(x), sum(x, axis=0)",
+))
+register(Primitive(
+    name="mean", impl=lambda x, axis=None: _scalar(np.mean(x, axis=axis)),
+    jvps=(lambda t, ans, x, axis=None: reduce_mean(t, axis=axis),),
+    vjps=(lambda g, ans, x, axis=None: div(_expand(g, x, axis), float(_count(x, axis))),),
+    to_sympy=_reduction_sympy(lambda a, axis: np.sum(a, axis=axis) / _count(a, axis)),
+    description="mean(x), mean(x, axis=0)",
+))
+register(Primitive(
+    name="prod", impl=lambda x, axis=None: _scalar(np.prod(x, axis=axis)),
+    jvps=(lambda t, ans, x, axis=None: reduce_sum(mul(t, prod_others(x, axis=axis)), axis=axis),),
+    vjps=(lambda g, ans, x, axis=None: mul(_expand(g, x, axis), prod_others(x, axis=axis)),),
+    to_sympy=_reduction_sympy(lambda a, axis: np.prod(a, axis=axis)),
+    description="prod(x), prod(x, axis=0)",
+))
+# d(prod of the others)ᵢ = Σ_{j≠i} tⱼ·(product without i and j), written with a division:
+# exact wherever x has no zero entry (second derivatives of prod at a zero are NaN).
+register(Primitive(
+    name="prod_others", impl=_prod_others,
+    jvps=(lambda t, ans, x, axis=None: mul(ans, sub(_expand(reduce_sum(div(t, x), axis=axis), x, axis), div(t, x))),),
+    vjps=(lambda g, ans, x, axis=None: div(sub(_expand(reduce_sum(mul(g, ans), axis=axis), x, axis), mul(g, ans)), x),),
+))
+def _register_extremum(kind: str) -> None:
+    """max(x) / min(x) with axis=: the derivative goes to the entries attaining it, ties sharing."""
+    pick = np.max if kind == "max" else np.min
+    register(Primitive(
+        name=kind, impl=lambda x, axis=None: _scalar(pick(x, axis=axis)),
+        jvps=(lambda t, ans, x, axis=None: reduce_sum(mul(t, extremum_share(x, axis=axis, kind=kind)), axis=axis),),
+        vjps=(lambda g, ans, x, axis=None: mul(_expand(g, x, axis), extremum_share(x, axis=axis, kind=kind)),),
+        kink=_extremum_tie,
+        to_sympy=_reduction_sympy(_sympy_extremum("Max" if kind == "max" else "Min")),
+        description=f"{kind}(x), {kind}(x, axis=0): the {'largest' if kind == 'max' else 'smallest'} entry",
+    ))
+
+
+_register_extremum("max")
+_register_extremum("min")
+_nondiff("extremum_share", _extremum_share, tags=frozenset())
+register(Primitive(
+    name="outer", impl=_outer,
+    jvps=(lambda t, ans, a, b: outer(t, b), lambda t, ans, a, b: outer(a, t)),
+    vjps=(lambda g, ans, a, b: matmul(g, b), lambda g, ans, a, b: matmul(transpose(g), a)),
+    to_sympy=lambda sp, a, b: np.outer(_object(a), _object(b)),
+    description="outer(a, b): the matrix a bᵀ of two vectors",
+))
+register(Primitive(
+    name="norm", impl=_norm,
+    jvps=(lambda t, ans, x: reduce_sum(mul(t, _safe_share(x, ans))),),
+    vjps=(lambda g, ans, x: mul(g, _safe_share(x, ans)),),
+    kink=lambda x: not np.any(x),
+    to_sympy=lambda sp, x: sp.sqrt(sum((e**2 for e in _object(x).ravel()), sp.Integer(0))),
+    description="norm(x): the Euclidean (Frobenius) norm",
+))
+register(Primitive(
+    name="trace", impl=_trace,
+    jvps=(lambda t, ans, a: trace(t),),
+    vjps=(lambda g, ans, a: mul(g, np.eye(shape_of(a)[0])),),
+    to_sympy=lambda sp, a: sum((_object(a)[i, i] for i in range(_object(a).shape[0])), sp.Integer(0)),
+    description="trace(A): the sum of the diagonal",
+))
+register(Primitive(
+    name="det", impl=_det,
+    jvps=(lambda t, ans, a: trace(matmul(adjugate(a), t)),),
+    vjps=(lambda g, ans, a: mul(g, transpose(adjugate(a))),),
+    to_sympy=lambda sp, a: _sympy_matrix(sp, a).det(),
+    description="det(A): the determinant (its gradient is adj(A)ᵀ = det(A)·A⁻ᵀ)",
+))
+# adj(A) = det(A)·A⁻¹; its derivative (only needed for second derivatives of det) uses
+# that identity, so it holds where A is invertible.
+register(Primitive(
+    name="adjugate", impl=_adjugate,
+    jvps=(lambda t, ans, a: div(sub(mul(trace(matmul(ans, t)), ans), matmul(matmul(ans, t), ans)), det(a)),),
+    vjps=(lambda g, ans, a: div(sub(mul(reduce_sum(mul(g, ans)), transpose(ans)),
+                                    matmul(matmul(transpose(ans), g), transpose(ans))), det(a)),),
+    to_sympy=lambda sp, a: np.array(_sympy_matrix(sp, a).adjugate().tolist(), dtype=object),
+))
+register(Primitive(
+    name="logdet", impl=_logdet,
+    jvps=(lambda t, ans, a: trace(matmul(inv(a), t)),),
+    vjps=(lambda g, ans, a: mul(g, transpose(inv(a))),),
+    domain=_linalg_domain("logdet"),
+    to_sympy=lambda sp, a: sp.log(_sympy_matrix(sp, a).det()),
+    description="logdet(A) = log det(A), for det(A) > 0; its gradient is A⁻ᵀ",
+))
+register(Primitive(
+    name="inv", impl=_inv,
+    jvps=(lambda t, ans, a: neg(matmul(matmul(ans, t), ans)),),
+    vjps=(lambda g, ans, a: neg(matmul(matmul(transpose(ans), g), transpose(ans))),),
+    domain=_linalg_domain("inv"),
+    to_sympy=lambda sp, a: np.array(_sympy_matrix(sp, a).inv().tolist(), dtype=object),
+    description="inv(A): the matrix inverse",
+))

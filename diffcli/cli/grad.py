@@ -22,6 +22,10 @@ EXAMPLES = """
   diffcli grad "x if x >= 0 else sqrt(-x)" --at x=1 --method forward,reverse
 
   echo "a*(a+b)" | diffcli grad - --at a=2,b=3 --check 1e-6
+
+  diffcli grad "mean(3*(x+2)**2)" --at "x=[[1,1],[1,1]]"
+
+  diffcli grad "x*y + sin(x)" --at-file points.csv --format csv
 """
 
 
@@ -37,6 +41,8 @@ def grad(
     symbolic_timeout: Annotated[float, typer.Option("--symbolic-timeout", help="Seconds SymPy may take.")] = 5.0,
     check: Annotated[Optional[float], typer.Option("--check", help="Exit 1 if any method is off by more than TOL·max(1, |reference|).", metavar="TOL")] = None,
     json_output: JsonOption = False,
+    at_file: Annotated[Optional[str], typer.Option("--at-file", metavar="POINTS.csv", help="A CSV of points (header: variable names, one point per row): f and ∇f at each, by reverse mode in one vectorised pass.")] = None,
+    output_format: Annotated[str, typer.Option("--format", metavar="table|csv", help="With --at-file: table or csv.")] = "table",
 ) -> None:
     """The gradient of a scalar formula at a point, by forward AD, reverse AD, central differences and SymPy.
 
@@ -51,6 +57,11 @@ def grad(
         raise UsageError("--check: the tolerance must be a number >= 0")
     if not symbolic_timeout > 0:
         raise UsageError("--symbolic-timeout must be a positive number of seconds")
+    if at_file is not None or output_format != "table":
+        from ..values import read_assignments
+        from .batch import run_batch
+
+        return run_batch(expr, at_file, at, read_assignments(let, "--let"), wrt, methods, output_format, json_output)
     problem = load_problem(expr, at, let, wrt)
     comparison = compare_gradient(problem, methods, h=h, richardson=richardson,
                                   symbolic_timeout=symbolic_timeout, explicit=explicit)
@@ -101,6 +112,10 @@ def grad_document(expr: str, point: dict[str, Any], comparison: Comparison) -> d
 def render_grad(point: dict[str, Any], comparison: Comparison) -> None:
     from rich.table import Table
 
+    from .tensor_view import has_tensor, render_tensor_grad
+
+    if has_tensor(point, comparison.wrt):
+        return render_tensor_grad(point, comparison)
     console = out()
     shown_point = ", ".join(f"{name}={number(value, 10)}" for name, value in point.items())
     console.print(f"f({shown_point}) = [bold]{number(comparison.value)}[/bold]")
