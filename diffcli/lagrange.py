@@ -358,8 +358,8 @@ def _polish(problem: LagrangeProblem, run: Run) -> None:
     z = run.z + direction
     evaluation = evaluate_residual(problem, z)
     run.evaluations += 1
-    norm = float(np.abs(evaluation.residual).max(initial=math.inf))
-    if np.isfinite(evaluation.kkt).all() and norm < run.residual:
+    norm = float(np.abs(evaluation.residual).max(initial=0.0))
+    if np.isfinite(evaluation.kkt).all() and np.isfinite(norm) and norm < run.residual:
         run.z, run.residual, run.f, run.evaluation = z, norm, evaluation.f, evaluation
         run.feasibility = float(np.abs(evaluation.residual[problem.n:]).max(initial=0.0))
 
