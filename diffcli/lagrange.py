@@ -334,19 +334,43 @@ def newton(problem: LagrangeProblem, x0: np.ndarray, *, tol: float = DEFAULT_TOL
             run.reason = f"no convergence in {max_iter} iterations"
             run.log.append(Step(iteration, norm, 0.0, evaluation.f))
             return run
-        accepted = None
+        accepted, kind = None, "newton"
         for regularise in (False, True):
-            direction, kind = _direction(evaluation.kkt, residual, regularise)
-            accepted = _line_search(problem, z, residual, evaluation.kkt, direction, run)
-            if accepted is not None:
+            direction, step_kind = _direction(evaluation.kkt, residual, regularise)
+            trial = _line_search(problem, z, residual, evaluation.kkt, direction, run)
+            # A Newton step cut to a sliver means the merit is badly modelled here; the
+            # regularised step is then often much better, so try it and keep the better.
+            if trial is not None and (accepted is None or _merit(trial[2]) < _merit(accepted[2])):
+                accepted, kind = trial, step_kind
+            if accepted is not None and accepted[0] >= 1e-2:
                 break
         if accepted is None:
-            run.reason = "stalled: no step reduces ‖∇L‖ (a minimum of ‖∇L‖ that is not a zero, or round-off)"
+            run.reason = "stalled: no step reduces ‖∇L‖ (a local minimum of ‖∇L‖ that is not a zero, or round-off)"
             run.log.append(Step(iteration, norm, 0.0, evaluation.f))
             return run
         length, z, evaluation = accepted
         run.log.append(Step(iteration, norm, length, run.f, kind))
+        if _stalled(run.log):
+            run.reason = "stalled at a local minimum of ‖∇L‖ that is not a zero"
+            run.z, run.evaluation, run.f = z, evaluation, evaluation.f
+            run.residual = float(np.abs(evaluation.residual).max(initial=0.0))
+            run.feasibility = float(np.abs(evaluation.residual[n:]).max(initial=0.0))
+            return run
     return run
+
+
+STALL_WINDOW = 8
+
+
+def _stalled(log: list[Step]) -> bool:
+    """‖∇L‖ has not fallen by a millionth over the last few steps: Newton is stuck."""
+    if len(log) <= STALL_WINDOW:
+        return False
+    return log[-1].residual > (1 - 1e-6) * log[-1 - STALL_WINDOW].residual
+
+
+def _merit(evaluation: Evaluation) -> float:
+    return 0.5 * float(evaluation.residual @ evaluation.residual)
 
 
 def _polish(problem: LagrangeProblem, run: Run) -> None:
@@ -439,8 +463,16 @@ def critical_point(problem: LagrangeProblem, run: Run) -> CriticalPoint:
     hessian, jacobian = _blocks(problem, evaluation.kkt)
     kind, eigenvalues, licq = classify(hessian, jacobian)
     n = problem.n
-    return CriticalPoint(run.z[:n].copy(), run.z[n:].copy(), evaluation.f, kind, eigenvalues, run.iterations,
+    z = _snap(run.z)
+    f = evaluate_residual(problem, z, with_kkt=False).f if not np.array_equal(z, run.z) else evaluation.f
+    return CriticalPoint(z[:n], z[n:], f, kind, eigenvalues, run.iterations,
                          run.residual, licq, objective_gradient(problem, run.z, evaluation), jacobian, log=run.log)
+
+
+def _snap(z: np.ndarray) -> np.ndarray:
+    """Entries at round-off level (|v| ≤ 1e-15·max|z|) become exact zeros: 0, not -2.7e-25."""
+    limit = 1e-15 * max(1.0, float(np.abs(z).max(initial=0.0)))
+    return np.where(np.abs(z) <= limit, 0.0, z)
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
@@ -594,8 +626,8 @@ def solve(objective: str | LagrangeProblem, constraints: Sequence[str] = (), *,
         _raise_no_point(problem, runs, result.licq_failures)
     result.min = 0
     result.max = len(points) - 1
-    _collect_warnings(result, box, rng, probe)
     result.seconds = time.perf_counter() - began
+    _collect_warnings(result, box, rng, probe)
     return result
 
 
