@@ -302,8 +302,15 @@ def _direction(kkt: np.ndarray, residual: np.ndarray, regularise: bool) -> tuple
 
 
 def newton(problem: LagrangeProblem, x0: np.ndarray, *, tol: float = DEFAULT_TOL,
-           max_iter: int = DEFAULT_MAX_ITER, multipliers: np.ndarray | None = None) -> Run:
+           max_iter: int = DEFAULT_MAX_ITER, multipliers: np.ndarray | None = None,
+           sense: str | None = None) -> Run:
     """Newton's method on F(x, λ) = 0 from x0, λ by least squares unless given.
+
+    With sense=None any critical point is a target (the merit is ½‖F‖²). With
+    sense="min" (or "max") Newton is steered towards local minima (maxima): where the
+    reduced Hessian has the wrong inertia it is shifted until it has the right one, and
+    steps are judged on the exact penalty s·f + ρ‖g‖₁ — SQP's safeguards — so that a
+    saddle or a maximum near the start does not capture the iteration.
 
     >>> p = build_problem("x**2 + y**2", ["x + y = 2"])
     >>> run = newton(p, np.array([3.0, -1.0]))
@@ -319,6 +326,7 @@ def newton(problem: LagrangeProblem, x0: np.ndarray, *, tol: float = DEFAULT_TOL
     if not (np.isfinite(evaluation.residual).all() and np.isfinite(evaluation.kkt).all()):
         run.reason = "f or g is undefined at the start"
         return run
+    penalty = 0.0  # ρ of the exact penalty, only grows (sense="min"/"max")
     for iteration in range(max_iter + 1):
         residual = evaluation.residual
         norm = float(np.abs(residual).max(initial=0.0))
@@ -335,15 +343,20 @@ def newton(problem: LagrangeProblem, x0: np.ndarray, *, tol: float = DEFAULT_TOL
             run.log.append(Step(iteration, norm, 0.0, evaluation.f))
             return run
         accepted, kind = None, "newton"
+        if sense is not None:
+            accepted, penalty = _extremum_step(problem, z, evaluation, 1.0 if sense == "min" else -1.0, penalty, run)
+            if accepted is not None:
+                kind = "newton" if accepted[3] == 0 else "shifted"
+                accepted = accepted[:3]
         for regularise in (False, True):
+            if accepted is not None and accepted[0] >= 1e-2:
+                break
             direction, step_kind = _direction(evaluation.kkt, residual, regularise)
             trial = _line_search(problem, z, residual, evaluation.kkt, direction, run)
             # A Newton step cut to a sliver means the merit is badly modelled here; the
             # regularised step is then often much better, so try it and keep the better.
             if trial is not None and (accepted is None or _merit(trial[2]) < _merit(accepted[2])):
                 accepted, kind = trial, step_kind
-            if accepted is not None and accepted[0] >= 1e-2:
-                break
         if accepted is None:
             run.reason = "stalled: no step reduces ‖∇L‖ (a local minimum of ‖∇L‖ that is not a zero, or round-off)"
             run.log.append(Step(iteration, norm, 0.0, evaluation.f))
@@ -367,6 +380,64 @@ def _stalled(log: list[Step]) -> bool:
     if len(log) <= STALL_WINDOW:
         return False
     return log[-1].residual > (1 - 1e-6) * log[-1 - STALL_WINDOW].residual
+
+
+def _extremum_step(problem: LagrangeProblem, z: np.ndarray, evaluation: Evaluation, sign: float, penalty: float,
+                   run: Run) -> tuple[tuple[float, np.ndarray, Evaluation, float] | None, float]:
+    """An SQP step towards a local minimum (sign=1) or maximum (sign=-1), or None.
+
+    ∇²ₓL is shifted by sign·δ·I so that sign·ZᵀHZ is positive definite (δ = 0 when it
+    already is: then this is the plain Newton step). The step is accepted when the exact
+    penalty sign·f + ρ‖g‖₁ decreases enough, or — for an unshifted step — when ‖F‖ halves,
+    which keeps Newton's quadratic convergence near a solution (no Maratos effect).
+    """
+    n = problem.n
+    kkt, residual = evaluation.kkt, evaluation.residual
+    hessian, jacobian = _blocks(problem, kkt)
+    if jacobian.size:
+        _, singular, vt = np.linalg.svd(jacobian)
+        rank = int(np.sum(singular > 1e-8 * max(1.0, float(singular.max(initial=0.0)))))
+        if rank < jacobian.shape[0]:
+            return None, penalty  # LICQ fails here: leave it to the regularised step
+        basis = vt[rank:].T
+    else:
+        basis = np.eye(n)
+    lowest = float(np.linalg.eigvalsh(sign * basis.T @ hessian @ basis).min(initial=math.inf)) if basis.shape[1] else math.inf
+    scale = max(1.0, float(np.abs(hessian).max(initial=0.0)))
+    # Mirror a wrong-signed curvature rather than just cancel it: a barely definite
+    # reduced Hessian would give a huge step.
+    shift = 0.0 if lowest >= 1e-8 * scale else (max(abs(lowest), 1e-4 * scale) - lowest)
+    shifted = kkt.copy()
+    shifted[:n, :n] += sign * shift * np.eye(n)
+    try:
+        direction = np.linalg.solve(shifted, -residual)
+    except np.linalg.LinAlgError:
+        return None, penalty
+    if not np.isfinite(direction).all():
+        return None, penalty
+    g = -residual[n:]
+    gradient = objective_gradient(problem, z, evaluation)
+    new_multipliers = z[n:] + direction[n:]
+    penalty = max(penalty, 1.5 * float(np.abs(new_multipliers).max(initial=0.0)) + 1e-6)
+    g_norm = float(np.abs(g).sum())
+    slope = sign * float(gradient @ direction[:n]) - penalty * g_norm
+    merit = sign * evaluation.f + penalty * g_norm
+    norm = float(np.abs(residual).max(initial=0.0))
+    length = 1.0
+    while length > 1e-10:
+        trial_z = z + length * direction
+        trial = evaluate_residual(problem, trial_z, with_kkt=False)
+        run.evaluations += 1
+        if np.isfinite(trial.residual).all() and math.isfinite(trial.f):
+            trial_merit = sign * trial.f + penalty * float(np.abs(trial.residual[n:]).sum())
+            descent = slope < 0 and trial_merit <= merit + 1e-4 * length * slope
+            newton_like = shift == 0 and float(np.abs(trial.residual).max(initial=0.0)) <= 0.5 * norm
+            if descent or newton_like:
+                full = evaluate_residual(problem, trial_z)
+                if np.isfinite(full.kkt).all():
+                    return (length, trial_z, full, shift), penalty
+        length *= 0.5
+    return None, penalty
 
 
 def _merit(evaluation: Evaluation) -> float:
@@ -589,8 +660,11 @@ def solve(objective: str | LagrangeProblem, constraints: Sequence[str] = (), *,
           starts: int = DEFAULT_STARTS, start: Sequence[Mapping[str, Any]] = (), seed: int = 0,
           box: Mapping[str, tuple[float, float]] | None = None, tol: float = DEFAULT_TOL,
           max_iter: int = DEFAULT_MAX_ITER, progress: Progress | None = None,
-          probe: bool = True) -> LagrangeResult:
+          probe: bool = True, sense: str | None = None) -> LagrangeResult:
     """Multistart Newton: every critical point found from `start` and `starts` random points.
+
+    `sense` "min" or "max" steers each run towards local minima or maxima (see `newton`);
+    None looks for critical points of every kind.
 
     Raises MathError when no start converges (with the best residual reached).
     """
@@ -601,13 +675,15 @@ def solve(objective: str | LagrangeProblem, constraints: Sequence[str] = (), *,
         raise UsageError("--tol must be a positive number")
     if max_iter < 1:
         raise UsageError("--max-iter must be at least 1")
+    if sense not in (None, "min", "max"):
+        raise UsageError(f"sense must be 'min', 'max' or None, not {sense!r}")
     box = dict(box) if box is not None else {v: DEFAULT_BOX for v in problem.variables}
     rng = np.random.default_rng(seed)
     points0 = start_points(problem, [dict(s) for s in start], starts, box, rng)
     began = time.perf_counter()
     runs, found = [], []
     for k, x0 in enumerate(points0):
-        run = newton(problem, x0, tol=tol, max_iter=max_iter)
+        run = newton(problem, x0, tol=tol, max_iter=max_iter, sense=sense)
         runs.append(run)
         if run.converged:
             found.append(critical_point(problem, run))

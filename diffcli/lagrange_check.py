@@ -72,8 +72,12 @@ class ScipyRun:
 
 
 def scipy_run(problem: LagrangeProblem, method: str, x0: np.ndarray, sense: str = "min",
-              max_iter: int | None = None) -> ScipyRun:
-    """SciPy's `minimize` with `method` from x0 (f negated for sense='max'), AD gradients, defaults otherwise."""
+              max_iter: int | None = None, gradients: bool = True) -> ScipyRun:
+    """SciPy's `minimize` with `method` from x0 (f negated for sense='max'), defaults otherwise.
+
+    With `gradients` SciPy gets diffcli's AD gradients and Jacobians; without, it
+    estimates them by finite differences, as it does when given only functions.
+    """
     from scipy.optimize import NonlinearConstraint, minimize
 
     functions = Functions(problem)
@@ -87,14 +91,14 @@ def scipy_run(problem: LagrangeProblem, method: str, x0: np.ndarray, sense: str 
 
     options = {} if max_iter is None else {"maxiter": max_iter}
     if method == "SLSQP":
-        constraints: Any = [{"type": "eq", "fun": functions.g, "jac": functions.jac}]
+        constraints: Any = [{"type": "eq", "fun": functions.g, **({"jac": functions.jac} if gradients else {})}]
     else:
-        constraints = [NonlinearConstraint(functions.g, 0.0, 0.0, jac=functions.jac)]
+        constraints = [NonlinearConstraint(functions.g, 0.0, 0.0, jac=functions.jac if gradients else "2-point")]
     start = time.perf_counter()
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
-            result = minimize(fun, np.asarray(x0, dtype=np.float64), jac=jac, method=method,
+            result = minimize(fun, np.asarray(x0, dtype=np.float64), jac=jac if gradients else None, method=method,
                               constraints=constraints, options=options)
         except (ValueError, np.linalg.LinAlgError, ArithmeticError) as error:
             return ScipyRun(method, np.asarray(x0), math.nan, False, 0, functions.calls["f"],

@@ -74,7 +74,8 @@ def lagrange(
     given = core.read_starts(start, problem.variables)
     with _progress("Newton from each start", json_output) as tick:
         result = core.solve(problem, starts=starts, start=given, seed=seed, box=box_bounds, tol=tol,
-                            max_iter=max_iter, progress=tick)
+                            max_iter=max_iter, progress=tick,
+                            sense="max" if maximum else "min" if minimum else None)
     sense = "max" if maximum else "min"
     shown = [result.max] if maximum else [result.min] if minimum else list(range(len(result.points)))
     exact_result = None
