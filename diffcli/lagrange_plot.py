@@ -13,7 +13,7 @@ import numpy as np
 
 from .errors import UsageError
 from .evaluate import evaluate
-from .lagrange import LagrangeResult
+from .lagrange_solver import LagrangeProblem, LagrangeResult
 
 KIND_COLOURS = {"min": "tab:blue", "max": "tab:red", "saddle": "tab:orange", "degenerate": "tab:gray"}
 
@@ -26,18 +26,24 @@ def _window(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return centre - half, centre + half
 
 
-def plot(result: LagrangeResult, path: str, resolution: int = 300) -> None:
-    """Write the figure to `path` (PNG, SVG or PDF by extension)."""
-    problem = result.problem
+def check_plottable(problem: LagrangeProblem) -> None:
+    """Raise UsageError before any work if `plot` could not draw this problem."""
     if problem.n != 2 or any(problem.shapes.values()):
         raise UsageError(f"--plot draws problems in two scalar variables; this one has {problem.n}")
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        import matplotlib  # noqa: F401
     except ImportError:
         raise UsageError("--plot needs matplotlib: pip install 'diffcli[plot]' (or pip install matplotlib)") from None
+
+
+def plot(result: LagrangeResult, path: str, resolution: int = 300) -> None:
+    """Write the figure to `path` (PNG, SVG or PDF by extension)."""
+    problem = result.problem
+    check_plottable(problem)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
     xs = np.array([p.x for p in result.points])
     low, high = _window(xs)
     grid_x, grid_y = np.meshgrid(np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution))
@@ -61,11 +67,14 @@ def plot(result: LagrangeResult, path: str, resolution: int = 300) -> None:
         colour = KIND_COLOURS.get(p.kind, "black")
         axes.plot(*p.x, "o", color=colour, markersize=7, zorder=5)
         axes.annotate(f"{number}: {p.kind}, f={p.f:.4g}", p.x, textcoords="offset points", xytext=(6, 6), fontsize=8)
-        for vector, style, label in [(p.gradient, "tab:green", "∇f"), *[(row, "tab:purple", "∇g") for row in p.jacobian]]:
+        # ∇g wide underneath, ∇f narrow on top: where they point the same way both show.
+        arrows = [*[(row, "tab:purple", f"∇g{k + 1}" if len(p.jacobian) > 1 else "∇g", 0.035, 6)
+                    for k, row in enumerate(p.jacobian)], (p.gradient, "tab:green", "∇f", 0.015, 7)]
+        for vector, style, label, width, layer in arrows:
             length = float(np.linalg.norm(vector))
             if length > 0:
-                axes.arrow(*p.x, *(arrow * vector / length), color=style, width=arrow * 0.02,
-                           length_includes_head=True, zorder=6, label=label if number == 1 else None)
+                axes.arrow(*p.x, *(arrow * vector / length), color=style, width=arrow * width,
+                           length_includes_head=True, zorder=layer, label=label if number == 1 else None)
     axes.set_xlabel(names[0])
     axes.set_ylabel(names[1])
     axes.set_aspect("equal")

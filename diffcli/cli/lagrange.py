@@ -61,7 +61,7 @@ def lagrange(
     starts find the different critical points; each is classified by the reduced
     Hessian on the constraint's tangent space: local min, local max, saddle or degenerate.
     """
-    from .. import lagrange as core
+    from .. import lagrange_solver as core
 
     if minimum and maximum:
         raise UsageError("--min and --max exclude each other (without either, all points are shown)")
@@ -70,6 +70,10 @@ def lagrange(
     if not exact_timeout > 0:
         raise UsageError("--exact-timeout must be a positive number of seconds")
     problem = core.build_problem(read_expression(objective), subject_to)
+    if plot is not None:
+        from ..lagrange_plot import check_plottable
+
+        check_plottable(problem)
     box_bounds = core.read_box(box, problem.variables)
     given = core.read_starts(start, problem.variables)
     with _progress("Newton from each start", json_output) as tick:
@@ -128,7 +132,7 @@ def _matches(x: dict[str, float], point: Any, variables: list[str]) -> bool:
 
 
 def _exact_warnings(result: Any, exact: Any) -> list[str]:
-    from ..lagrange import format_point
+    from ..lagrange_solver import format_point
     import numpy as np
 
     if exact.status != "ok":
