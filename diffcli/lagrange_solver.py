@@ -237,6 +237,14 @@ def _blocks(problem: LagrangeProblem, kkt: np.ndarray) -> tuple[np.ndarray, np.n
     return (hessian + hessian.T) / 2, -kkt[n:, :n]
 
 
+def _defined(evaluation: Evaluation) -> bool:
+    """F, f (and K when computed) are finite: the point is inside the problem's domain.
+
+    f itself counts: log(x) at x < 0 has a finite derivative 1/x but no value."""
+    return (bool(np.isfinite(evaluation.residual).all()) and math.isfinite(evaluation.f)
+            and (evaluation.kkt is None or bool(np.isfinite(evaluation.kkt).all())))
+
+
 def objective_gradient(problem: LagrangeProblem, z: np.ndarray, evaluation: Evaluation) -> np.ndarray:
     """∇f = ∇ₓL + J_gᵀλ (F's first block plus the constraint forces)."""
     _, jacobian = _blocks(problem, evaluation.kkt)
@@ -323,7 +331,7 @@ def newton(problem: LagrangeProblem, x0: np.ndarray, *, tol: float = DEFAULT_TOL
     run = Run(start=np.array(x0, dtype=np.float64), z=z, converged=False, iterations=0, residual=math.inf, f=math.nan)
     evaluation = evaluate_residual(problem, z)
     run.evaluations = 1
-    if not (np.isfinite(evaluation.residual).all() and np.isfinite(evaluation.kkt).all()):
+    if not _defined(evaluation):
         run.reason = "f or g is undefined at the start"
         return run
     penalty = 0.0  # ρ of the exact penalty, only grows (sense="min"/"max")
@@ -428,7 +436,7 @@ def _extremum_step(problem: LagrangeProblem, z: np.ndarray, evaluation: Evaluati
         trial_z = z + length * direction
         trial = evaluate_residual(problem, trial_z, with_kkt=False)
         run.evaluations += 1
-        if np.isfinite(trial.residual).all() and math.isfinite(trial.f):
+        if _defined(trial):
             trial_merit = sign * trial.f + penalty * float(np.abs(trial.residual[n:]).sum())
             descent = slope < 0 and trial_merit <= merit + 1e-4 * length * slope
             newton_like = shift == 0 and float(np.abs(trial.residual).max(initial=0.0)) <= 0.5 * norm
@@ -471,7 +479,7 @@ def _line_search(problem: LagrangeProblem, z: np.ndarray, residual: np.ndarray, 
         trial = z + length * direction
         evaluation = evaluate_residual(problem, trial, with_kkt=False)
         run.evaluations += 1
-        if np.isfinite(evaluation.residual).all():
+        if _defined(evaluation):
             trial_merit = 0.5 * float(evaluation.residual @ evaluation.residual)
             if trial_merit <= merit + 1e-4 * length * slope:
                 full = evaluate_residual(problem, trial)
