@@ -615,7 +615,7 @@ def read_box(text: str | None, variables: list[str]) -> dict[str, tuple[float, f
             raise UsageError(f"--box: expected NAME=LO:HI, got {part!r}")
         if name not in box:
             raise UsageError(f"--box: '{name}' is not a variable of the problem (variables: {', '.join(variables)})")
-        box[name] = _bounds(value, f"--box {name}=")
+        box[name] = _bounds(value, f"--box {name}")
     return box
 
 
@@ -623,7 +623,7 @@ def _bounds(text: str, label: str) -> tuple[float, float]:
     low_text, sep, high_text = text.partition(":")
     if not sep or not low_text.strip() or not high_text.strip():
         raise UsageError(f"{label}: expected LO:HI, got {text.strip()!r}")
-    low, high = (read_value(t, label.rstrip("="), "") for t in (low_text, high_text))
+    low, high = (read_value(t, label, "") for t in (low_text, high_text))
     if np.ndim(low) or np.ndim(high):
         raise UsageError(f"{label}: the bounds must be numbers")
     if not float(low) < float(high):
