@@ -681,6 +681,8 @@ def solve(objective: str | LagrangeProblem, constraints: Sequence[str] = (), *,
         raise UsageError("--starts: give a positive number of starts (or at least one --start)")
     if not tol > 0:
         raise UsageError("--tol must be a positive number")
+    if seed < 0:
+        raise UsageError("--seed must be a number >= 0")
     if max_iter < 1:
         raise UsageError("--max-iter must be at least 1")
     if sense not in (None, "min", "max"):

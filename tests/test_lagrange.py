@@ -304,3 +304,9 @@ def test_scipy_agrees_on_the_minimum():
 
 def test_exact_is_skipped_for_non_polynomial_systems():
     assert exact_solutions(build_problem("exp(x) + y", ["x + y = 1"])).status == "skipped"
+
+
+def test_progress_is_reported_once_per_start():
+    calls = []
+    solve("x*y", ["x**2 + y**2 = 1"], starts=5, start=[{"x": 1.0}], progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(k, 6) for k in range(1, 7)]

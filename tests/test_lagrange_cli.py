@@ -114,6 +114,7 @@ def test_plot_writes_a_png(tmp_path):
     ((*CIRCLE, "--starts", "0"), "--starts: give a positive number"),
     ((*CIRCLE, "--tol", "0"), "--tol must be a positive number"),
     ((*CIRCLE, "--max-iter", "0"), "--max-iter must be at least 1"),
+    ((*CIRCLE, "--seed", "-1"), "--seed must be a number >= 0"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message):
     result = run_cli(*args)

@@ -76,7 +76,7 @@ def lagrange(
         check_plottable(problem)
     box_bounds = core.read_box(box, problem.variables)
     given = core.read_starts(start, problem.variables)
-    with _progress("Newton from each start", json_output) as tick:
+    with _progress("Newton from each start") as tick:
         result = core.solve(problem, starts=starts, start=given, seed=seed, box=box_bounds, tol=tol,
                             max_iter=max_iter, progress=tick,
                             sense="max" if maximum else "min" if minimum else None)
@@ -92,7 +92,7 @@ def lagrange(
     if compare:
         from ..lagrange_check import scipy_compare
 
-        with _progress("SciPy from the same starts", json_output) as tick:
+        with _progress("SciPy from the same starts") as tick:
             summaries = scipy_compare(problem, [run.start for run in result.runs], sense, tick)
     if plot is not None:
         from ..lagrange_plot import plot as draw
@@ -110,7 +110,7 @@ def lagrange(
 
 
 @contextmanager
-def _progress(label: str, quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
+def _progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
     """A rich progress bar on stderr when it is a terminal; otherwise nothing."""
     if not sys.stderr.isatty():
         yield None
