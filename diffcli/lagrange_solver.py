@@ -778,6 +778,12 @@ def _collect_warnings(result: LagrangeResult, box: Mapping[str, tuple[float, flo
     if result.failed:
         reasons = "; ".join(f"{count}× {reason}" for reason, count in result.failures.items())
         warnings.append(f"{result.failed} of {result.starts} starts did not converge ({reasons})")
+    isolated = [p for p in result.points if p.kind == "degenerate" and p.eigenvalues.size == 0 and p.licq]
+    if isolated:
+        where = "; ".join(format_point(problem, p.x) for p in isolated[:3]) + ("; ..." if len(isolated) > 3 else "")
+        warnings.append(f"the constraints leave no freedom at {len(isolated)} point{'s' if len(isolated) > 1 else ''} "
+                        f"({where}): isolated feasible points, each both a local min and a local max of f "
+                        "(shown as degenerate)")
     for point in result.points:
         if not point.licq:
             warnings.append(f"LICQ fails at {format_point(problem, point.x)}: the constraint gradients are linearly "

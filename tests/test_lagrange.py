@@ -310,3 +310,12 @@ def test_progress_is_reported_once_per_start():
     calls = []
     solve("x*y", ["x**2 + y**2 = 1"], starts=5, start=[{"x": 1.0}], progress=lambda done, total: calls.append((done, total)))
     assert calls == [(k, 6) for k in range(1, 7)]
+
+
+def test_isolated_feasible_points_are_degenerate_with_a_note():
+    # HS8: a constant objective on two curves that meet in four points
+    result = solve("-1", ["x1**2 + x2**2 - 25 = 0", "x1*x2 - 9 = 0"], starts=30)
+    assert len(result.points) == 4 and all(p.kind == "degenerate" and p.f == -1 for p in result.points)
+    assert any("leave no freedom at 4 points" in w for w in result.warnings)
+    for p in result.points:
+        assert p.x[0] ** 2 + p.x[1] ** 2 == pytest.approx(25, abs=1e-12) and p.x[0] * p.x[1] == pytest.approx(9)
