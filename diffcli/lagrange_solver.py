@@ -371,7 +371,7 @@ def newton(problem: LagrangeProblem, x0: np.ndarray, *, tol: float = DEFAULT_TOL
             return run
         length, z, evaluation = accepted
         run.log.append(Step(iteration, norm, length, run.f, kind))
-        if _stalled(run.log):
+        if sense is None and _stalled(run.log):  # with a sense, progress is measured by the penalty
             run.reason = "stalled at a local minimum of ‖∇L‖ that is not a zero"
             run.z, run.evaluation, run.f = z, evaluation, evaluation.f
             run.residual = float(np.abs(evaluation.residual).max(initial=0.0))
@@ -402,14 +402,9 @@ def _extremum_step(problem: LagrangeProblem, z: np.ndarray, evaluation: Evaluati
     n = problem.n
     kkt, residual = evaluation.kkt, evaluation.residual
     hessian, jacobian = _blocks(problem, kkt)
-    if jacobian.size:
-        _, singular, vt = np.linalg.svd(jacobian)
-        rank = int(np.sum(singular > 1e-8 * max(1.0, float(singular.max(initial=0.0)))))
-        if rank < jacobian.shape[0]:
-            return None, penalty  # LICQ fails here: leave it to the regularised step
-        basis = vt[rank:].T
-    else:
-        basis = np.eye(n)
+    basis, licq = tangent_basis(jacobian, n)
+    if not licq:
+        return None, penalty  # LICQ fails here: leave it to the regularised step
     lowest = float(np.linalg.eigvalsh(sign * basis.T @ hessian @ basis).min(initial=math.inf)) if basis.shape[1] else math.inf
     scale = max(1.0, float(np.abs(hessian).max(initial=0.0)))
     # Mirror a wrong-signed curvature rather than just cancel it: a barely definite
@@ -510,17 +505,22 @@ class CriticalPoint:
     log: list[Step] = field(default_factory=list)
 
 
+def tangent_basis(jacobian: np.ndarray, n: int) -> tuple[np.ndarray, bool]:
+    """An orthonormal basis Z of ker J (n × (n − rank)), and whether J has full row rank (LICQ)."""
+    if not jacobian.size:
+        return np.eye(n), True
+    _, singular, vt = np.linalg.svd(jacobian)
+    rank = int(np.sum(singular > 1e-8 * max(1.0, float(singular.max(initial=0.0)))))
+    return vt[rank:].T, rank == jacobian.shape[0]
+
+
 def classify(hessian: np.ndarray, jacobian: np.ndarray) -> tuple[str, np.ndarray, bool]:
     """(kind, eigenvalues of Zᵀ H Z, LICQ holds) with Z an orthonormal basis of ker J.
 
     >>> classify(np.diag([2.0, -2.0]), np.array([[1.0, 0.0]]))[:2]
     ('max', array([-2.]))
     """
-    n = hessian.shape[0]
-    _, singular, vt = np.linalg.svd(jacobian) if jacobian.size else (None, np.zeros(0), np.eye(n))
-    rank = int(np.sum(singular > 1e-8 * max(1.0, float(singular.max(initial=0.0)))))
-    licq = rank == jacobian.shape[0]
-    basis = vt[rank:].T
+    basis, licq = tangent_basis(jacobian, hessian.shape[0])
     if basis.shape[1] == 0:
         return "degenerate", np.zeros(0), licq
     reduced = basis.T @ hessian @ basis
