@@ -405,7 +405,8 @@ def _extremum_step(problem: LagrangeProblem, z: np.ndarray, evaluation: Evaluati
     basis, licq = tangent_basis(jacobian, n)
     if not licq:
         return None, penalty  # LICQ fails here: leave it to the regularised step
-    lowest = float(np.linalg.eigvalsh(sign * basis.T @ hessian @ basis).min(initial=math.inf)) if basis.shape[1] else math.inf
+    reduced = sign * basis.T @ hessian @ basis
+    lowest = float(np.linalg.eigvalsh(reduced).min(initial=math.inf)) if basis.shape[1] else math.inf
     scale = max(1.0, float(np.abs(hessian).max(initial=0.0)))
     # Mirror a wrong-signed curvature rather than just cancel it: a barely definite
     # reduced Hessian would give a huge step.
@@ -790,8 +791,8 @@ def _collect_warnings(result: LagrangeResult, box: Mapping[str, tuple[float, flo
                             "dependent there, so the multipliers are not unique and the method can miss extrema")
     for spot in result.licq_failures:
         warnings.append(f"LICQ fails near {format_point(problem, spot, 3)}: the constraint gradients are "
-                        "(nearly) linearly dependent there and Newton crept towards it without converging; a constrained extremum there has no "
-                        "Lagrange multipliers and is not in the table")
+                        "(nearly) linearly dependent there and Newton crept towards it without converging; "
+                        "a constrained extremum there has no Lagrange multipliers and is not in the table")
     if probe and problem.n <= PROBE_MAX_ENTRIES:
         warnings.extend(unbounded_warnings(problem, result.points, box, rng))
 
