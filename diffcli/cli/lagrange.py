@@ -87,7 +87,8 @@ def lagrange(
         from ..lagrange_check import exact_solutions
 
         exact_result = exact_solutions(problem, exact_timeout)
-        result.warnings.extend(_exact_warnings(result, exact_result))
+        # with --min/--max the runs aim at one kind of point: the others are not missed
+        result.warnings.extend(_exact_warnings(result, exact_result, report_missed=not (minimum or maximum)))
     summaries = None
     if compare:
         from ..lagrange_check import scipy_compare
@@ -131,12 +132,14 @@ def _matches(x: dict[str, float], point: Any, variables: list[str]) -> bool:
     return all(abs(x[name] - float(value)) <= scale for name, value in zip(variables, point.x))
 
 
-def _exact_warnings(result: Any, exact: Any) -> list[str]:
+def _exact_warnings(result: Any, exact: Any, report_missed: bool) -> list[str]:
     from ..lagrange_solver import format_point
     import numpy as np
 
     if exact.status != "ok":
         return [f"--exact: {exact.status}" + (f": {exact.message}" if exact.message else "")]
+    if not report_missed:
+        return []
     problem = result.problem
     missed = [s for s in exact.solutions if not any(_matches(s["x"], p, problem.variables) for p in result.points)]
     return [f"--exact: SymPy finds a critical point the multistart missed: "
