@@ -18,7 +18,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .evaluate import evaluate
-from .lagrange_solver import LagrangeProblem, evaluate_residual
+from .lagrange_problem import LagrangeProblem, evaluate_residual
 from .transforms import jacobian_reverse
 
 SCIPY_METHODS = ("SLSQP", "trust-constr")
@@ -174,7 +174,7 @@ class ExactResult:
 def exact_solutions(problem: LagrangeProblem, timeout: float = 10.0) -> ExactResult:
     """Solve ∇ₓf = J_gᵀλ, g = 0 exactly with SymPy when every equation is a polynomial.
 
-    >>> from diffcli.lagrange_solver import build_problem
+    >>> from diffcli.lagrange_problem import build_problem
     >>> r = exact_solutions(build_problem("x + y", ["x**2 + y**2 = 2"]))
     >>> r.status, sorted(s["f"] for s in r.solutions)
     ('ok', [-2.0, 2.0])

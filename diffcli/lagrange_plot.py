@@ -13,7 +13,8 @@ import numpy as np
 
 from .errors import UsageError
 from .evaluate import evaluate
-from .lagrange_solver import LagrangeProblem, LagrangeResult
+from .lagrange_problem import LagrangeProblem
+from .lagrange_solver import LagrangeResult
 
 KIND_COLOURS = {"min": "tab:blue", "max": "tab:red", "saddle": "tab:orange", "degenerate": "tab:gray"}
 

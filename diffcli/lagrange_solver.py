@@ -1,14 +1,8 @@
 """Every critical point of an equality-constrained problem: Newton's method on ∇L = 0.
 
 With L(x, λ) = f(x) − Σᵢ λᵢ gᵢ(x), a critical point of f on {g = 0} (where the
-constraint gradients are independent, LICQ) is a zero of
-
-    F(x, λ) = ∇_{x,λ} L = [∇f − J_gᵀλ ; −g].
-
-The Lagrangian is one graph (f and each constraint parsed separately, then merged, the
-λᵢ extra variables); F is its reverse-mode gradient graph and the Jacobian of F —
-the KKT matrix [[∇²ₓL, −J_gᵀ], [−J_g, 0]], the textbook [[∇²ₓL, −J_gᵀ], [J_g, 0]] with
-its last rows negated — is forward mode over that graph. No finite differences.
+constraint gradients are independent, LICQ) is a zero of F = ∇_{x,λ}L; F and the KKT
+matrix K = ∂F/∂(x, λ) come from AD (`lagrange_problem`).
 
 Newton steps solve K·d = −F; a backtracking line search on the merit ½‖F‖² makes
 them safe far from a solution, and where K is singular or nearly so a
@@ -32,224 +26,18 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from .errors import MathError, UsageError
-from .evaluate import evaluate
-from .graph import Graph
-from .parse import parse
-from .primitives import PRIMITIVES
-from .reverse import gradient_graph
-from .transforms import entry_labels, jacobian_forward
+from .lagrange_problem import (Evaluation, LagrangeProblem, build_problem, entry_count, evaluate_residual,
+                               is_defined, kkt_blocks, objective_gradient)
 from .values import read_assignments, read_value, split_assignments
 
 DEFAULT_STARTS = 20
 DEFAULT_BOX = (-10.0, 10.0)
 DEFAULT_TOL = 1e-10
 DEFAULT_MAX_ITER = 100
-MULTIPLIER_PREFIX = "__lambda"  # parse() refuses dunder names, so no clash with a user's variable
 MAX_COND = 1e12                 # beyond this the KKT matrix counts as singular
 PROBE_MAX_ENTRIES = 30          # the unboundedness probe is skipped on larger problems
 
 Progress = Callable[[int, int], None]
-
-
-# --------------------------------------------------------------------------- the problem
-
-
-@dataclass
-class LagrangeProblem:
-    """f and the constraints merged into the Lagrangian graph, and its gradient graph F."""
-
-    objective: str
-    constraints: list[str]
-    graph: Graph                     # outputs: [L]
-    objective_node: int
-    constraint_nodes: list[int]      # gᵢ = lhs − rhs
-    variables: list[str]             # x, in order of appearance
-    shapes: dict[str, tuple[int, ...]]
-    multipliers: list[str]           # one internal variable per constraint
-    multiplier_shapes: list[tuple[int, ...]]
-    residual_graph: Graph            # F = ∇_{x,λ} L
-    residual_nodes: list[int]
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def n(self) -> int:
-        return sum(_size(self.shapes[v]) for v in self.variables)
-
-    @property
-    def m(self) -> int:
-        return sum(_size(s) for s in self.multiplier_shapes)
-
-    @property
-    def unknowns(self) -> list[str]:
-        return self.variables + self.multipliers
-
-    def labels(self) -> list[str]:
-        """'x', 'y', 'v[0]', ... : one label per entry of x."""
-        return [label for v in self.variables for label in entry_labels(v, self.shapes[v])]
-
-    def point(self, z: np.ndarray) -> dict[str, Any]:
-        """{name: value} for every variable and multiplier, from the flat vector z = (x, λ)."""
-        result: dict[str, Any] = {}
-        offset = 0
-        for name, shape in zip(self.unknowns, [self.shapes[v] for v in self.variables] + self.multiplier_shapes):
-            size = _size(shape)
-            chunk = z[offset:offset + size]
-            result[name] = chunk.reshape(shape) if shape else np.float64(chunk[0])
-            offset += size
-        return result
-
-    def x_dict(self, x: np.ndarray) -> dict[str, Any]:
-        return {name: value for name, value in self.point(np.concatenate([x, np.zeros(self.m)])).items()
-                if name in self.shapes}
-
-
-def _size(shape: tuple[int, ...]) -> int:
-    return int(np.prod(shape)) if shape else 1
-
-
-def split_constraint(text: str) -> tuple[str, str | None, int]:
-    """'g(x) = c' → ('g(x) ', ' c', offset of c); 'g(x)' → ('g(x)', None, 0).
-
-    Only a lone '=' separates the sides; '==', '<=', '>=' and '!=' are comparisons.
-    """
-    positions = [i for i, ch in enumerate(text) if ch == "="
-                 and (i == 0 or text[i - 1] not in "=<>!") and (i + 1 == len(text) or text[i + 1] != "=")]
-    if not positions:
-        return text, None, 0
-    if len(positions) > 1:
-        raise UsageError(f"--subject-to {text!r}: write one '=' (g(x) = c), not {len(positions)}",
-                         column=positions[1] + 1)
-    at = positions[0]
-    return text[:at], text[at + 1:], at + 1
-
-
-def _parse_side(text: str, constraint: str, offset: int) -> Graph:
-    if not text.strip():
-        raise UsageError(f"--subject-to {constraint!r}: one side of '=' is empty")
-    offset += len(text) - len(text.lstrip())  # the parser would take leading blanks for an indent
-    try:
-        graph = parse(text.strip())
-    except UsageError as error:
-        column = None if error.column is None else error.column + (offset if (error.line or 1) == 1 else 0)
-        raise UsageError(f"--subject-to {constraint!r}: {error.message}", column=column, line=error.line) from None
-    if len(graph.outputs) != 1:
-        raise UsageError(f"--subject-to {constraint!r}: a constraint is one equation; "
-                         "give each with its own --subject-to")
-    return graph
-
-
-def build_problem(objective: str, constraints: Sequence[str],
-                  shapes: Mapping[str, tuple[int, ...]] | None = None) -> LagrangeProblem:
-    """Parse f and each constraint, merge them into L = f − Σ λᵢ gᵢ, and differentiate L.
-
-    >>> p = build_problem("x + y", ["x*y = 1"])
-    >>> p.variables, p.n, p.m
-    (['x', 'y'], 2, 1)
-    """
-    if not constraints:
-        raise UsageError("give at least one constraint with --subject-to (for no constraint, use grad)")
-    f_graph = parse(objective)
-    if len(f_graph.outputs) != 1:
-        raise UsageError("the objective must be one scalar formula, not a list")
-    graph = Graph(source=objective)
-    f_node = graph.import_graph(f_graph)[f_graph.outputs[0]]
-    g_nodes = []
-    for text in constraints:
-        lhs, rhs, offset = split_constraint(text)
-        left = _parse_side(lhs, text, 0)
-        if not left.variables and (rhs is None or not _parse_side(rhs, text, offset).variables):
-            raise UsageError(f"--subject-to {text!r}: the constraint has no variables")
-        node = graph.import_graph(left)[left.outputs[0]]
-        if rhs is not None:
-            right = _parse_side(rhs, text, offset)
-            node = graph.add("sub", (node, graph.import_graph(right)[right.outputs[0]]))
-        g_nodes.append(node)
-    variables = list(graph.variables)
-    shapes = {v: tuple((shapes or {}).get(v, ())) for v in variables}
-    probe = {v: np.full(shapes[v], 0.5) if shapes[v] else np.float64(0.5) for v in variables}
-    g_values = evaluate(graph, probe, upto=g_nodes) if g_nodes else []
-    multipliers, multiplier_shapes = [], []
-    lagrangian = f_node
-    for i, node in enumerate(g_nodes):
-        name = f"{MULTIPLIER_PREFIX}{i}"
-        shape = np.shape(g_values[node])
-        term = graph.add("mul", (graph.var(name), node))
-        if shape:
-            term = graph.add("sum_to", (term,), (("shape", ()),))
-        lagrangian = graph.add("sub", (lagrangian, term))
-        multipliers.append(name)
-        multiplier_shapes.append(shape)
-    graph.outputs = [lagrangian]
-    point = {**probe, **{name: np.ones(s) if s else np.float64(1.0) for name, s in zip(multipliers, multiplier_shapes)}}
-    residual_graph, residual_nodes = gradient_graph(graph, point, variables + multipliers)
-    problem = LagrangeProblem(objective, list(constraints), graph, f_node, g_nodes, variables, shapes,
-                              multipliers, multiplier_shapes, residual_graph, residual_nodes)
-    problem.warnings.extend(_smoothness_warnings(problem))
-    if problem.m > problem.n:
-        problem.warnings.append(f"more constraints ({problem.m}) than variables ({problem.n}): the feasible set "
-                                "is generally empty, and at any point found LICQ fails")
-    return problem
-
-
-def _smoothness_warnings(problem: LagrangeProblem) -> list[str]:
-    """Ops with kinks or branches: Newton assumes f and g are twice differentiable."""
-    graph = problem.graph
-    needed = graph.ancestors([problem.objective_node, *problem.constraint_nodes])
-    found = []
-    for node, op in enumerate(graph.ops):
-        if needed[node] and op not in ("var", "const") and (PRIMITIVES[op].kink is not None or op == "where"):
-            if op not in found:
-                found.append(op)
-    if not found:
-        return []
-    return [f"the problem is not smooth everywhere ({', '.join(found)}): Newton's method assumes f and g are "
-            "twice differentiable and may fail or stop at a kink"]
-
-
-# ---------------------------------------------------------------------- F and its Jacobian
-
-
-@dataclass
-class Evaluation:
-    """F(z), the objective value, and (when asked) the KKT matrix at one z = (x, λ)."""
-
-    residual: np.ndarray
-    f: float
-    kkt: np.ndarray | None = None
-
-
-def evaluate_residual(problem: LagrangeProblem, z: np.ndarray, with_kkt: bool = True) -> Evaluation:
-    """F = ∇_{x,λ}L at z, f(x), and the KKT matrix ∂F/∂(x,λ) by forward mode over the gradient graph."""
-    graph, nodes = problem.residual_graph, problem.residual_nodes
-    point = problem.point(z)
-    values = evaluate(graph, point, upto=[*nodes, problem.objective_node])
-    parts = [np.broadcast_to(values[node], np.shape(point[name])).ravel() for node, name in zip(nodes, problem.unknowns)]
-    residual = np.concatenate(parts).astype(np.float64)
-    f = float(values[problem.objective_node])
-    kkt = jacobian_forward(graph, point, problem.unknowns, outputs=nodes, values=values) if with_kkt else None
-    return Evaluation(residual, f, kkt)
-
-
-def _blocks(problem: LagrangeProblem, kkt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """∇²ₓL and J_g from the KKT matrix."""
-    n = problem.n
-    hessian = kkt[:n, :n]
-    return (hessian + hessian.T) / 2, -kkt[n:, :n]
-
-
-def _defined(evaluation: Evaluation) -> bool:
-    """F, f (and K when computed) are finite: the point is inside the problem's domain.
-
-    f itself counts: log(x) at x < 0 has a finite derivative 1/x but no value."""
-    return (bool(np.isfinite(evaluation.residual).all()) and math.isfinite(evaluation.f)
-            and (evaluation.kkt is None or bool(np.isfinite(evaluation.kkt).all())))
-
-
-def objective_gradient(problem: LagrangeProblem, z: np.ndarray, evaluation: Evaluation) -> np.ndarray:
-    """∇f = ∇ₓL + J_gᵀλ (F's first block plus the constraint forces)."""
-    _, jacobian = _blocks(problem, evaluation.kkt)
-    return evaluation.residual[:problem.n] + jacobian.T @ z[problem.n:]
-
 
 # --------------------------------------------------------------------------- Newton
 
@@ -288,7 +76,7 @@ def initial_multipliers(problem: LagrangeProblem, x: np.ndarray) -> np.ndarray:
     evaluation = evaluate_residual(problem, z)
     if not np.isfinite(evaluation.residual).all() or not np.isfinite(evaluation.kkt).all():
         return np.zeros(problem.m)
-    _, jacobian = _blocks(problem, evaluation.kkt)
+    _, jacobian = kkt_blocks(problem, evaluation.kkt)
     multipliers = np.linalg.lstsq(jacobian.T, evaluation.residual[:problem.n], rcond=None)[0]
     return multipliers if np.isfinite(multipliers).all() else np.zeros(problem.m)
 
@@ -331,7 +119,7 @@ def newton(problem: LagrangeProblem, x0: np.ndarray, *, tol: float = DEFAULT_TOL
     run = Run(start=np.array(x0, dtype=np.float64), z=z, converged=False, iterations=0, residual=math.inf, f=math.nan)
     evaluation = evaluate_residual(problem, z)
     run.evaluations = 1
-    if not _defined(evaluation):
+    if not is_defined(evaluation):
         run.reason = "f or g is undefined at the start"
         return run
     penalty = 0.0  # ρ of the exact penalty, only grows (sense="min"/"max")
@@ -401,7 +189,7 @@ def _extremum_step(problem: LagrangeProblem, z: np.ndarray, evaluation: Evaluati
     """
     n = problem.n
     kkt, residual = evaluation.kkt, evaluation.residual
-    hessian, jacobian = _blocks(problem, kkt)
+    hessian, jacobian = kkt_blocks(problem, kkt)
     basis, licq = tangent_basis(jacobian, n)
     if not licq:
         return None, penalty  # LICQ fails here: leave it to the regularised step
@@ -432,7 +220,7 @@ def _extremum_step(problem: LagrangeProblem, z: np.ndarray, evaluation: Evaluati
         trial_z = z + length * direction
         trial = evaluate_residual(problem, trial_z, with_kkt=False)
         run.evaluations += 1
-        if _defined(trial):
+        if is_defined(trial):
             trial_merit = sign * trial.f + penalty * float(np.abs(trial.residual[n:]).sum())
             descent = slope < 0 and trial_merit <= merit + 1e-4 * length * slope
             newton_like = shift == 0 and float(np.abs(trial.residual).max(initial=0.0)) <= 0.5 * norm
@@ -475,7 +263,7 @@ def _line_search(problem: LagrangeProblem, z: np.ndarray, residual: np.ndarray, 
         trial = z + length * direction
         evaluation = evaluate_residual(problem, trial, with_kkt=False)
         run.evaluations += 1
-        if _defined(evaluation):
+        if is_defined(evaluation):
             trial_merit = 0.5 * float(evaluation.residual @ evaluation.residual)
             if trial_merit <= merit + 1e-4 * length * slope:
                 full = evaluate_residual(problem, trial)
@@ -540,7 +328,7 @@ def classify(hessian: np.ndarray, jacobian: np.ndarray) -> tuple[str, np.ndarray
 
 def critical_point(problem: LagrangeProblem, run: Run) -> CriticalPoint:
     evaluation = run.evaluation
-    hessian, jacobian = _blocks(problem, evaluation.kkt)
+    hessian, jacobian = kkt_blocks(problem, evaluation.kkt)
     kind, eigenvalues, licq = classify(hessian, jacobian)
     n = problem.n
     z = _snap(run.z)
@@ -660,7 +448,7 @@ def start_points(problem: LagrangeProblem, given: list[dict[str, Any]], count: i
                     raise UsageError(f"--start: '{name}' has shape {value.shape}, expected {shape or 'a number'}")
                 parts.append(value.ravel())
             else:
-                parts.append(rng.uniform(low, high, _size(shape)))
+                parts.append(rng.uniform(low, high, entry_count(shape)))
         points.append(np.concatenate(parts))
     return points
 
@@ -730,7 +518,7 @@ def _licq_failures(problem: LagrangeProblem, runs: list[Run], points: list[Criti
     for run in runs:
         if run.converged or run.evaluation is None or run.feasibility > 1e-4:
             continue
-        _, jacobian = _blocks(problem, run.evaluation.kkt)
+        _, jacobian = kkt_blocks(problem, run.evaluation.kkt)
         gradient = objective_gradient(problem, run.z, run.evaluation)
         smallest = float(np.linalg.svd(jacobian, compute_uv=False).min(initial=math.inf)) if jacobian.size else 0.0
         if jacobian.shape[0] > n:
@@ -810,7 +598,7 @@ def project(problem: LagrangeProblem, x: np.ndarray, iterations: int = 40) -> np
             return None
         if np.abs(g).max(initial=0.0) <= 1e-10 * max(1.0, float(np.abs(x).max(initial=0.0))):
             return x
-        _, jacobian = _blocks(problem, evaluation.kkt)
+        _, jacobian = kkt_blocks(problem, evaluation.kkt)
         x = x - np.linalg.lstsq(jacobian, g, rcond=None)[0]
     return None
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 import diffcli
 from diffcli.errors import MathError, UsageError
 from diffcli.lagrange_check import exact_solutions, scipy_compare
-from diffcli.lagrange_solver import (build_problem, classify, evaluate_residual, newton, read_box, read_starts, solve,
-                                     split_constraint)
+from diffcli.lagrange_problem import build_problem, evaluate_residual, split_constraint
+from diffcli.lagrange_solver import classify, newton, read_box, read_starts, solve
 
 SQRT2 = math.sqrt(2.0)
 
