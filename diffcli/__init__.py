@@ -69,4 +69,27 @@ def hessian(expr: str | Graph, at: Mapping[str, Any], *, wrt: list[str] | None =
     return forward_over_reverse(problem.graph, problem.point, problem.wrt)
 
 
-__all__ = ["Graph", "__version__", "grad", "hessian", "jacobian", "jvp", "parse", "vjp"]
+def lagrange(objective: str, subject_to: list[str] | str, *, sense: str | None = None, starts: int = 20,
+             start: list[Mapping[str, Any]] | None = None, seed: int = 0,
+             box: str | Mapping[str, tuple[float, float]] | None = None, tol: float = 1e-10,
+             max_iter: int = 100) -> Any:
+    """Every critical point of `objective` on {constraints}, by multistart Newton on ∇L = 0.
+
+    Returns a `diffcli.lagrange_solver.LagrangeResult`: `.points` sorted by f (each with x,
+    multipliers, f, kind, iterations, residual), `.warnings`, `.failed` starts.
+    `sense="min"`/`"max"` steers the runs towards minima/maxima.
+
+    >>> r = lagrange("x + y", "x**2 + y**2 = 2")
+    >>> [(round(p.f, 12), p.kind) for p in r.points]
+    [(-2.0, 'min'), (2.0, 'max')]
+    """
+    from .lagrange_solver import build_problem, read_box, solve
+
+    constraints = [subject_to] if isinstance(subject_to, str) else list(subject_to)
+    problem = build_problem(objective, constraints)
+    bounds = read_box(box, problem.variables) if box is None or isinstance(box, str) else dict(box)
+    return solve(problem, starts=starts, start=start or [], seed=seed, box=bounds, tol=tol, max_iter=max_iter,
+                 sense=sense)
+
+
+__all__ = ["Graph", "__version__", "grad", "hessian", "jacobian", "jvp", "lagrange", "parse", "vjp"]

@@ -153,3 +153,28 @@ class Graph:
     def size(self, roots: list[int] | None = None) -> int:
         """How many nodes `roots` (default: the outputs) depend on."""
         return sum(self.ancestors(self.outputs if roots is None else roots))
+
+    def import_graph(self, other: "Graph") -> list[int]:
+        """Copy every node of `other` into this graph; return the new id of each of its nodes.
+
+        Variables are matched by name and equal subexpressions merge (hash-consing), so
+        parsing f and g separately and importing both gives one graph in which they share
+        their variables — what a Lagrangian needs.
+
+        >>> g = Graph(); h = Graph()
+        >>> x = h.var("x"); h.outputs = [h.add("mul", (x, x))]
+        >>> mapping = g.import_graph(h); g.import_graph(h) == mapping
+        True
+        """
+        mapping: list[int] = []
+        for node, op in enumerate(other.ops):
+            if op == "var":
+                new = self.var(other.attr(node, "name"))
+            else:
+                new = self.add(op, tuple(mapping[j] for j in other.inputs[node]), other.attrs[node])
+            mapping.append(new)
+            if node in other.columns:
+                self.columns.setdefault(new, other.columns[node])
+            if node in other.labels:
+                self.labels.setdefault(new, other.labels[node])
+        return mapping

@@ -83,7 +83,7 @@ def _root(
 def _register() -> None:
     # Each command lives in its own module and adds itself to `app`.
     from . import grad  # noqa: F401
-    from . import hessian, jacobian, jvp, vjp  # noqa: F401
+    from . import hessian, jacobian, jvp, lagrange, vjp  # noqa: F401
 
 
 _register()
