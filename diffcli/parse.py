@@ -131,7 +131,8 @@ _DESCRIBE = {ast.Lambda: "a lambda", ast.ListComp: "a comprehension", ast.Genera
 class _Source:
     """The original text, with `^` rewritten to `**` and a map back to real columns."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, indent: int = 0):
+        self.indent = indent  # characters stripped before the first line
         self.original_lines = text.split("\n")
         # For each line, where the extra '*' of each rewritten caret ends up (sorted).
         self.extra_stars: list[list[int]] = []
@@ -147,7 +148,7 @@ class _Source:
     def column(self, line: int, char_offset: int) -> int:
         """1-based column in the user's text of 0-based `char_offset` in the rewritten line."""
         stars = self.extra_stars[line - 1] if 0 < line <= len(self.extra_stars) else []
-        return max(char_offset - bisect.bisect_right(stars, char_offset), 0) + 1
+        return max(char_offset - bisect.bisect_right(stars, char_offset), 0) + 1 + (self.indent if line == 1 else 0)
 
     def _char_offset(self, line: int, byte_offset: int) -> int:
         """ast gives UTF-8 byte offsets; columns are characters."""
@@ -502,7 +503,10 @@ def parse(text: str, *, list_is_tensor: bool = False) -> Graph:
     if not text.strip():
         raise UsageError("the expression is empty")
     _check_characters(text)
-    source = _Source(text.strip("\n"))
+    body = text.strip("\n").rstrip()
+    stripped = body.lstrip(" \t")
+    # " -x" is how a formula starting with '-' gets past the option parser: allow the indent.
+    source = _Source(stripped, indent=len(body) - len(stripped))
     builder = _Builder(source, text)
     builder.list_is_tensor = list_is_tensor  # a value like [[1,2],[3,4]] is one matrix
     return builder.program(_parse_tree(source))
