@@ -75,6 +75,8 @@ def _root(
 def _register() -> None:
     # Each command lives in its own module and adds itself to `app`.
     from . import grad  # noqa: F401
+    from . import trace  # noqa: F401
+    from . import graph  # noqa: F401
 
 
 _register()

@@ -1,0 +1,118 @@
+"""`diffcli graph`: the computation graph as a tree, DOT, Mermaid or JSON, or an image."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import UsageError
+from .app import app
+from .common import AtOption, ExprArgument, JsonOption, LetOption, WrtOption, load_problem, print_json, warn
+
+EXAMPLES = """
+[bold]Examples[/bold]
+
+  diffcli graph "a*(a+b)"
+
+  diffcli graph "c = a + b; d = a*c" --at a=2,b=3 --format dot > g.dot
+
+  diffcli graph "x*y + sin(x)" --at x=1,y=2 --output g.svg     # needs Graphviz
+
+  diffcli graph "x**2*y" --grad --format mermaid               # the gradient is a graph too
+"""
+
+_SUFFIX_FORMAT = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".json": "json", ".txt": "tree"}
+
+
+@app.command("graph", epilog=EXAMPLES)
+def graph_command(
+    expr: ExprArgument,
+    at: AtOption = None,
+    let: LetOption = None,
+    wrt: WrtOption = None,
+    fmt: Annotated[Optional[str], typer.Option(
+        "--format", "-f", help="tree, dot, mermaid or json (default: tree, or from --output's suffix).")] = None,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Write to FILE: .svg/.png/.pdf render through Graphviz; .dot/.gv/.mmd/.json/.txt "
+                               "write text.", dir_okay=False)] = None,
+    gradient: Annotated[bool, typer.Option(
+        "--grad", help="Draw the reverse-mode gradient graph (its outputs are ∂f/∂x for each variable).")] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """The computation graph of a formula, each shared subexpression drawn once.
+
+    With --at every node shows its value and its adjoint ∂f/∂vᵢ (the grad_fn chain).
+    """
+    from .. import draw
+
+    if json_output and fmt not in (None, "json"):
+        raise UsageError(f"--json and --format {fmt} ask for two different outputs; choose one")
+    if fmt is not None and fmt not in draw.FORMATS:
+        raise UsageError(f"--format: unknown format '{fmt}' (choose from {', '.join(draw.FORMATS)})")
+    image = output is not None and output.suffix.lower() in draw.IMAGE_SUFFIXES
+    if output is not None and not image and output.suffix.lower() not in _SUFFIX_FORMAT:
+        raise UsageError(f"--output: unknown file type '{output.suffix or output.name}' "
+                         "(use .svg, .png, .pdf, .dot, .gv, .mmd, .json or .txt)")
+    chosen = "json" if json_output else fmt or (_SUFFIX_FORMAT.get(output.suffix.lower()) if output and not image
+                                              else None) or ("dot" if image else "tree")
+    if image and chosen != "dot":
+        raise UsageError(f"--output {output.name}: an image is drawn from DOT; leave out --format {chosen}")
+    picture = _picture(expr, at, let, wrt, gradient)
+    for note in picture.notes:
+        warn(note)
+    if chosen == "json":
+        text = None
+    else:
+        text = {"tree": draw.tree_text, "dot": draw.dot_text, "mermaid": draw.mermaid_text}[chosen](picture)
+    if image:
+        draw.render_image(text, output)
+        return
+    if chosen == "json":
+        document = draw.json_data(picture)
+        if output is None:
+            print_json(document)
+            return
+        import json
+
+        from .common import jsonable
+        text = json.dumps(jsonable(document), allow_nan=False, indent=1) + "\n"
+    if output is not None:
+        try:
+            output.write_text(text if text.endswith("\n") else text + "\n")
+        except OSError as error:
+            raise UsageError(f"--output: cannot write {output}: {error.strerror}") from None
+        return
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _picture(expr: str, at: Optional[list[str]], let: Optional[list[str]], wrt: Optional[str], gradient: bool):
+    """The picture to draw: the formula's graph or its gradient graph, at the point if given."""
+    from .. import draw
+    from ..reverse import gradient_graph
+    from .common import read_expression, split_names
+
+    if at is None and let is None:
+        from ..parse import parse
+        from ..problem import make_problem
+
+        graph = parse(read_expression(expr))
+        # Without a point the drawing is structural; placeholders fix scalar shapes for --grad.
+        problem = make_problem(graph, {name: 1.0 for name in graph.variables}, wrt=split_names(wrt, "--wrt"))
+        point = None
+    else:
+        problem = load_problem(expr, at, let, wrt)
+        point = problem.point
+    graph = problem.graph
+    if not gradient:
+        return draw.describe(graph, point, problem.wrt)
+    if len(graph.outputs) != 1:
+        raise UsageError("--grad needs a scalar formula (a single output)")
+    grad_graph, outputs = gradient_graph(graph, problem.point, problem.wrt)
+    output_name = graph.name_of(graph.outputs[0]) or "f"
+    for name, node in zip(problem.wrt, outputs):
+        if grad_graph.ops[node] not in ("var", "const"):
+            grad_graph.labels[node] = f"∂{output_name}/∂{name}"
+    return draw.describe(grad_graph, point, problem.wrt, outputs, with_adjoints=False)
