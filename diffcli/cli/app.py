@@ -77,6 +77,8 @@ def _register() -> None:
     from . import grad  # noqa: F401
     from . import trace  # noqa: F401
     from . import graph  # noqa: F401
+    from . import taylor  # noqa: F401
+    from . import numeric  # noqa: F401
 
 
 _register()
