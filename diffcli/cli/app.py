@@ -79,6 +79,7 @@ def _register() -> None:
     from . import graph  # noqa: F401
     from . import taylor  # noqa: F401
     from . import numeric  # noqa: F401
+    from . import diff  # noqa: F401
 
 
 _register()

@@ -10,7 +10,7 @@ import typer
 
 from ..errors import UsageError
 from .app import app
-from .common import AtOption, ExprArgument, JsonOption, LetOption, WrtOption, load_problem, print_json, warn
+from .common import AtOption, ExprArgument, JsonOption, LetOption, WrtOption, print_json, warn
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -92,19 +92,10 @@ def _picture(expr: str, at: Optional[list[str]], let: Optional[list[str]], wrt: 
     """The picture to draw: the formula's graph or its gradient graph, at the point if given."""
     from .. import draw
     from ..reverse import gradient_graph
-    from .common import read_expression, split_names
+    from .structure import load_structure
 
-    if at is None and let is None:
-        from ..parse import parse
-        from ..problem import make_problem
-
-        graph = parse(read_expression(expr))
-        # Without a point the drawing is structural; placeholders fix scalar shapes for --grad.
-        problem = make_problem(graph, {name: 1.0 for name in graph.variables}, wrt=split_names(wrt, "--wrt"))
-        point = None
-    else:
-        problem = load_problem(expr, at, let, wrt)
-        point = problem.point
+    problem, has_point = load_structure(expr, at, let, wrt)
+    point = problem.point if has_point else None
     graph = problem.graph
     if not gradient:
         return draw.describe(graph, point, problem.wrt)
