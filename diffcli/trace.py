@@ -20,7 +20,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .errors import UsageError
-from .evaluate import Point, evaluate
+from .evaluate import Point, evaluate, is_finite, nonfinite_reason
 from .forward import jvp_sweep, zeros_like
 from .graph import Graph
 from .naming import node_expression, node_names, operand_text, public_op
@@ -50,6 +50,7 @@ class Trace:
     steps: list[Step]
     output: str
     direction: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 def default_direction(point: Point, wrt: list[str]) -> dict[str, Any]:
@@ -96,7 +97,9 @@ def trace(graph: Graph, point: Point, mode: str, wrt: list[str], direction: Mapp
             value=values[node],
             derivative=zeros_like(values[node]) if derivative is None else derivative,
         ))
-    return Trace(mode, steps, names[root], direction)
+    # A trace that goes wrong is worth seeing: show it, and say where the trouble starts.
+    warnings = [] if is_finite(values[root]) else [nonfinite_reason(graph, values, root)]
+    return Trace(mode, steps, names[root], direction, warnings)
 
 
 def _as_array(tangent: Any, like: Any) -> Any:

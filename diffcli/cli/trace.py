@@ -10,7 +10,8 @@ from rich.table import Table
 from ..errors import UsageError
 from ..values import read_assignments
 from .app import app
-from .common import AtOption, ExprArgument, JsonOption, LetOption, WrtOption, load_problem, number, out, print_json
+from .common import (AtOption, ExprArgument, JsonOption, LetOption, WrtOption, load_problem, number, out, print_json,
+                     warn)
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -51,10 +52,12 @@ def trace_command(
     seeds = read_assignments(direction, "--dir") if direction is not None else None
     result = trace(problem.graph, problem.point, mode, problem.wrt, seeds)
     key = "tangent" if mode == "forward" else "adjoint"
+    for message in result.warnings:
+        warn(message)
     if json_output:
         print_json({
             "expr": problem.expr, "at": problem.point, "mode": mode, "output": result.output,
-            "direction": result.direction,
+            "direction": result.direction, "warnings": result.warnings,
             "steps": [{"name": s.name, "op": s.op, "inputs": s.inputs, "expr": s.expression,
                        "value": s.value, key: s.derivative} for s in result.steps],
         })
