@@ -88,7 +88,8 @@ def ad_derivative(graph: Graph, point: Point, variable: str, order: int) -> tupl
 
 
 def derivative_formulas(graph: Graph, point: Point, wrt: list[str], order: int = 1, *,
-                        constants: dict[str, Any] | None = None, timeout: float | None = 10.0) -> list[Formula]:
+                        constants: dict[str, Any] | None = None, timeout: float | None = 10.0,
+                        simplify: bool = True) -> list[Formula]:
     """For each variable in `wrt`: ∂ⁿf/∂xⁿ from SymPy (simplified) and the AD graph's size.
 
     `point` fixes shapes for the AD graph; `constants` are substituted into the formula.
@@ -98,7 +99,7 @@ def derivative_formulas(graph: Graph, point: Point, wrt: list[str], order: int =
         ad_graph, node = ad_derivative(graph, point, variable, order)
         label = f"d{order if order > 1 else ''}f_d{variable}{order if order > 1 else ''}"
         formula = Formula(variable, order, ad_graph.size([node]), program_text(ad_graph, [node], [label]))
-        _symbolic(formula, graph, point, constants or {}, timeout)
+        _symbolic(formula, graph, point, constants or {}, timeout, simplify)
         formulas.append(formula)
     return formulas
 
@@ -115,7 +116,8 @@ def function_sizes(graph: Graph, timeout: float | None = 10.0) -> tuple[int, int
         return graph.size(graph.outputs[:1]), None
 
 
-def _symbolic(formula: Formula, graph: Graph, point: Point, constants: dict[str, Any], timeout: float | None) -> None:
+def _symbolic(formula: Formula, graph: Graph, point: Point, constants: dict[str, Any], timeout: float | None,
+              simplify: bool = True) -> None:
     """Fill in the SymPy side of `formula` within one time budget: the derivative and its
     tree size first, then its size after CSE, then the simplified formula (each optional)."""
     import sympy as sp
@@ -145,6 +147,8 @@ def _symbolic(formula: Formula, graph: Graph, point: Point, constants: dict[str,
     try:
         with time_limit(remaining()):
             formula.sympy_cse_size = cse_size(derivative)
+            if not simplify:
+                return
             simpler = sp.simplify(derivative)
     except (SymbolicTimeout, RecursionError):
         formula.message = f"not {'simplified' if formula.sympy_cse_size is not None else 'CSE-reduced'}: " \

@@ -35,6 +35,7 @@ def diff_command(
     wrt: WrtOption = None,
     order: Annotated[int, typer.Option("--order", "-n", help="Which derivative: ∂ⁿf/∂xⁿ for each variable.")] = 1,
     latex: Annotated[bool, typer.Option("--latex", help="Print the formulas as LaTeX.")] = False,
+    simplify: Annotated[bool, typer.Option("--simplify/--no-simplify", help="Simplify the formula with SymPy.")] = True,
     show_ad: Annotated[bool, typer.Option("--show-ad", help="Also print the AD derivative graph as a program.")] = False,
     full: Annotated[bool, typer.Option("--full", help=f"Print formulas longer than {MAX_SHOWN_CHARACTERS} characters in full.")] = False,
     symbolic_timeout: Annotated[float, typer.Option("--symbolic-timeout", help="Seconds SymPy may take per variable.")] = 10.0,
@@ -64,7 +65,7 @@ def diff_command(
         raise UsageError("the formula has no variable to differentiate")
     constants = {name: problem.point[name] for name in problem.constants}
     formulas = derivative_formulas(graph, problem.point, problem.wrt, order, constants=constants,
-                                   timeout=symbolic_timeout)
+                                   timeout=symbolic_timeout, simplify=simplify)
     f_graph, f_tree = function_sizes(graph, symbolic_timeout)
     if json_output:
         print_json({
