@@ -95,19 +95,20 @@ def symbolic_coefficients(graph: Graph, point: Point, variable: str, order: int,
     """The same coefficients from `sympy.series` (other variables substituted by their values)."""
     import sympy as sp
 
-    from .symbolic import SymbolicTimeout, SymbolicUnsupported, _number, time_limit, to_sympy
+    from .symbolic import SymbolicTimeout, SymbolicUnsupported, time_limit, to_sympy
 
     root = graph.outputs[output]
     try:
         with time_limit(timeout):
             (expr,), symbols = to_sympy(graph, [root], point)
-            substitutions = {stand_in: _number(sp, float(value))
-                             for stand_in, value in symbols.pop("__detached__").items()}
+            # Exact rationals for the numbers (0.1 as 1/10, the decimal the user typed): SymPy's
+            # series silently drops terms around a Float centre.
+            substitutions = {stand_in: _exact(sp, value) for stand_in, value in symbols.pop("__detached__").items()}
             for name, symbol in symbols.items():
                 if name != variable:
-                    substitutions[symbol] = _number(sp, float(point[name]))
+                    substitutions[symbol] = _exact(sp, point[name])
             t = sp.Symbol("t", real=True)
-            center = _number(sp, float(point[variable]))
+            center = _exact(sp, point[variable])
             shifted = expr.subs(substitutions).subs(symbols[variable], center + t)
             series = sp.expand(sp.series(shifted, t, 0, order + 1).removeO())
             exact = [series.coeff(t, k) for k in range(order + 1)]
@@ -117,3 +118,8 @@ def symbolic_coefficients(graph: Graph, point: Point, variable: str, order: int,
     except (SymbolicUnsupported, TypeError, ValueError, NotImplementedError) as error:
         return SymbolicSeries(status="failed", message=str(error) or type(error).__name__)
     return SymbolicSeries([f"{float(c):.15g}" if c.is_Float else str(c) for c in exact], values)
+
+
+def _exact(sp: Any, value: Any) -> Any:
+    """A float as the rational its shortest decimal spells: 0.1 -> 1/10, 2.0 -> 2."""
+    return sp.Rational(repr(float(value)))
