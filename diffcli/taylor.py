@@ -110,8 +110,16 @@ def symbolic_coefficients(graph: Graph, point: Point, variable: str, order: int,
             t = sp.Symbol("t", real=True)
             center = _exact(sp, point[variable])
             shifted = expr.subs(substitutions).subs(symbols[variable], center + t)
-            series = sp.expand(sp.series(shifted, t, 0, order + 1).removeO())
-            exact = [series.coeff(t, k) for k in range(order + 1)]
+            if shifted.has(sp.Piecewise):
+                # sympy.series mishandles Piecewise (it expands the wrong branch, or none):
+                # Taylor's formula cₖ = f⁽ᵏ⁾(a)/k! picks the branch at the centre.
+                exact, term = [], shifted
+                for k in range(order + 1):
+                    exact.append(sp.simplify(term.subs(t, 0) / sp.factorial(k)))
+                    term = sp.diff(term, t)
+            else:
+                series = sp.expand(sp.series(shifted, t, 0, order + 1).removeO())
+                exact = [series.coeff(t, k) for k in range(order + 1)]
             values = [float(sp.N(c, 30)) for c in exact]
     except SymbolicTimeout:
         return SymbolicSeries(status="timed out", message="SymPy did not finish in time")

@@ -94,3 +94,15 @@ def test_bad_input_exits_2(args, message):
 def test_lists_are_refused():
     result = run_cli("taylor", "[x, x*x]", "--at", "x=0")
     assert result.returncode == 2 and "single output" in result.stderr
+
+
+def test_branches_agree_with_sympy():
+    # SymPy's series mishandles Piecewise; the comparison uses Taylor's formula there.
+    document = run_json("taylor", "x if x > 0 else -x*x", "--at", "x=-1", "--order", "3")
+    assert document["coefficients"] == [-1.0, 2.0, -1.0, 0.0]
+    assert document["symbolic"]["coefficients"] == ["-1", "2", "-1", "0"]
+
+
+def test_overflowing_derivatives_are_flagged():
+    result = run_cli("taylor", "exp(exp(exp(x)))", "--at", "x=5", "--order", "2", "--no-symbolic")
+    assert result.returncode == 0 and "not finite" in result.stderr

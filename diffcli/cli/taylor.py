@@ -56,6 +56,7 @@ def taylor_command(
     errors = ([abs(a - b) for a, b in zip(series.coefficients, reference.values)]
               if reference is not None and reference.status == "ok" else None)
     if json_output:
+        _warn_nonfinite(series.coefficients)
         document = {"expr": problem.expr, "at": problem.point, "variable": variable, "center": series.center,
                     "order": order, "coefficients": series.coefficients, "derivatives": series.derivatives,
                     "graph_sizes": series.graph_sizes}
@@ -82,7 +83,18 @@ def taylor_command(
             cells += [reference.exact[k], error_text(errors[k])]
         table.add_row(*cells, str(size))
     console.print(table)
+    _warn_nonfinite(series.coefficients)
     if reference is not None and reference.status != "ok":
         from .common import warn
 
         warn(f"SymPy series: {reference.status}" + (f" ({reference.message})" if reference.message else ""))
+
+
+def _warn_nonfinite(coefficients: list[float]) -> None:
+    import math
+
+    from .common import warn
+
+    bad = [k for k, c in enumerate(coefficients) if not math.isfinite(c)]
+    if bad:
+        warn(f"coefficients from k = {bad[0]} on are not finite (the derivatives overflow or are undefined here)")
