@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .errors import UsageError
-from .evaluate import Point, evaluate
+from .evaluate import Point, check_outputs, evaluate
 from .forward import jvp_sweep
 from .graph import Graph
 from .tape import Tape
@@ -52,6 +52,7 @@ def taylor_coefficients(graph: Graph, point: Point, variable: str, order: int, o
     values = evaluate(graph, point, upto=[root])
     if np.ndim(values[root]) != 0:
         raise UsageError(f"taylor needs a scalar function, but the formula has shape {np.shape(values[root])}")
+    check_outputs(graph, values)  # f(a) itself undefined: a MathError naming the culprit
     tape = Tape(graph.copy(), evaluate(graph, point))
     x = graph.variables[variable]
     seed = tape.constant(1.0)
