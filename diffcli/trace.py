@@ -57,8 +57,7 @@ def default_direction(point: Point, wrt: list[str]) -> dict[str, Any]:
     """Forward mode's default seed: ẋ = 1 (every entry) for the first variable, 0 elsewhere."""
     if not wrt:
         raise UsageError("the formula has no variable to differentiate")
-    first = wrt[0]
-    return {first: np.ones(np.shape(point[first]))[()] if np.ndim(point[first]) == 0 else np.ones(np.shape(point[first]))}
+    return {wrt[0]: _ones_like(point[wrt[0]])}
 
 
 def trace(graph: Graph, point: Point, mode: str, wrt: list[str], direction: Mapping[str, Any] | None = None,
@@ -66,6 +65,8 @@ def trace(graph: Graph, point: Point, mode: str, wrt: list[str], direction: Mapp
     """The evaluation trace of output `output` at `point`, with tangents or adjoints."""
     if mode not in MODES:
         raise UsageError(f"--mode: unknown mode '{mode}' (choose forward or reverse)")
+    if not wrt:
+        raise UsageError("the formula has no variable to differentiate")
     root = graph.outputs[output]
     values = evaluate(graph, point, upto=[root])
     nodes = [graph.variables[name] for name in wrt if name in graph.variables]
@@ -78,8 +79,7 @@ def trace(graph: Graph, point: Point, mode: str, wrt: list[str], direction: Mapp
             derivatives = jvp_sweep(graph, values, seeds, graph.ancestors([root]))
         else:
             direction = {}
-            derivatives = vjp_sweep(graph, values, {root: np.ones(np.shape(values[root]))[()] if np.ndim(values[root]) == 0
-                                                    else np.ones(np.shape(values[root]))}, nodes)
+            derivatives = vjp_sweep(graph, values, {root: _ones_like(values[root])}, nodes)
     names = node_names(graph, [root])
     needed = graph.ancestors([root])
     order = [n for n in range(len(graph)) if needed[n] and graph.ops[n] != "const"]
@@ -99,7 +99,12 @@ def trace(graph: Graph, point: Point, mode: str, wrt: list[str], direction: Mapp
         ))
     # A trace that goes wrong is worth seeing: show it, and say where the trouble starts.
     warnings = [] if is_finite(values[root]) else [nonfinite_reason(graph, values, root)]
-    return Trace(mode, steps, names[root], direction, warnings)
+    return Trace(mode, steps, names.get(root, "f"), direction, warnings)
+
+
+def _ones_like(value: Any) -> Any:
+    """1.0 (a NumPy scalar) for a scalar, an array of ones for a tensor."""
+    return np.ones(np.shape(value))[()]
 
 
 def _as_array(tangent: Any, like: Any) -> Any:

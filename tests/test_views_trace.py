@@ -133,3 +133,9 @@ def test_bad_formulas_exit_2():
         assert result.returncode == 2, args
         assert result.stderr.startswith("diffcli: error:") and "Traceback" not in result.stderr
     assert "column" in run_cli("trace", "x +* y", "--at", "x=1,y=2").stderr
+
+
+def test_constant_formulas():
+    assert run_cli("trace", "2").returncode == 2
+    document = run_json("trace", "y = x; 2", "--at", "x=1")
+    assert document["output"] == "f" and document["steps"] == []  # the output depends on nothing

@@ -101,6 +101,8 @@ def _picture(expr: str, at: Optional[list[str]], let: Optional[list[str]], wrt: 
         return draw.describe(graph, point, problem.wrt)
     if len(graph.outputs) != 1:
         raise UsageError("--grad needs a scalar formula (a single output)")
+    if not problem.wrt:
+        raise UsageError("--grad: the formula has no variable to differentiate")
     grad_graph, outputs = gradient_graph(graph, problem.point, problem.wrt)
     output_name = graph.name_of(graph.outputs[0]) or "f"
     for name, node in zip(problem.wrt, outputs):
