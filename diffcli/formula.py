@@ -19,6 +19,7 @@ is reported as such instead of hanging.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +48,27 @@ class Formula:
     simplified_size: int | None = None
     status: str = "ok"  # ok | timed out | failed
     message: str = ""
+
+
+def exact_number(sp: Any, value: Any) -> Any:
+    """A float as the rational its shortest decimal spells: 3.7 -> 37/10, 2.0 -> 2 (π and e by name).
+
+    The number the user typed, exactly — not the binary neighbour of 3.7, whose 30
+    digits (3.70000000000000017763568394002504646778106689453125…) would fill a formula.
+    """
+    number = float(value)
+    if number in (math.pi, math.e):  # the language's constants `pi` and `e`
+        return sp.pi if number == math.pi else sp.E
+    return sp.Rational(repr(number))
+
+
+def _readable(sp: Any, number: Any) -> Any:
+    """A decimal of the formula as the user wrote it: 0.1 -> 1/10 (exact); a long one that
+    SymPy folded (3.7 + π) as 15 significant digits rather than 30 digits of binary noise."""
+    exact = exact_number(sp, number)
+    if not exact.is_Rational or exact.q <= 10**8:  # π, e, or a short decimal
+        return exact
+    return sp.Float(repr(float(number)), 15)
 
 
 def tree_size(expr: Any) -> int:
@@ -122,7 +144,7 @@ def _symbolic(formula: Formula, graph: Graph, point: Point, constants: dict[str,
     tree size first, then its size after CSE, then the simplified formula (each optional)."""
     import sympy as sp
 
-    from .symbolic import SymbolicTimeout, SymbolicUnsupported, _number, time_limit, to_sympy
+    from .symbolic import SymbolicTimeout, SymbolicUnsupported, time_limit, to_sympy
 
     deadline = None if timeout is None else time.monotonic() + timeout
 
@@ -133,9 +155,10 @@ def _symbolic(formula: Formula, graph: Graph, point: Point, constants: dict[str,
         with time_limit(remaining()):
             (expr,), symbols = to_sympy(graph, graph.outputs[:1], point)
             symbols.pop("__detached__", None)
-            substitutions = {symbols[name]: _number(sp, float(value)) for name, value in constants.items()
+            substitutions = {symbols[name]: exact_number(sp, value) for name, value in constants.items()
                              if name in symbols}
-            derivative = sp.diff(expr.subs(substitutions), symbols[formula.variable], formula.order)
+            substitutions.update({number: _readable(sp, number) for number in expr.atoms(sp.Float)})
+            derivative = sp.diff(expr.xreplace(substitutions), symbols[formula.variable], formula.order)
             formula.sympy_size = tree_size(derivative)
             formula.text, formula.latex = str(derivative), sp.latex(derivative)
     except SymbolicTimeout:

@@ -96,6 +96,7 @@ def symbolic_coefficients(graph: Graph, point: Point, variable: str, order: int,
     """The same coefficients from `sympy.series` (other variables substituted by their values)."""
     import sympy as sp
 
+    from .formula import exact_number
     from .symbolic import SymbolicTimeout, SymbolicUnsupported, time_limit, to_sympy
 
     root = graph.outputs[output]
@@ -104,12 +105,12 @@ def symbolic_coefficients(graph: Graph, point: Point, variable: str, order: int,
             (expr,), symbols = to_sympy(graph, [root], point)
             # Exact rationals for the numbers (0.1 as 1/10, the decimal the user typed): SymPy's
             # series silently drops terms around a Float centre.
-            substitutions = {stand_in: _exact(sp, value) for stand_in, value in symbols.pop("__detached__").items()}
+            substitutions = {stand_in: exact_number(sp, value) for stand_in, value in symbols.pop("__detached__").items()}
             for name, symbol in symbols.items():
                 if name != variable:
-                    substitutions[symbol] = _exact(sp, point[name])
+                    substitutions[symbol] = exact_number(sp, point[name])
             t = sp.Symbol("t", real=True)
-            center = _exact(sp, point[variable])
+            center = exact_number(sp, point[variable])
             shifted = expr.subs(substitutions).subs(symbols[variable], center + t)
             if shifted.has(sp.Piecewise):
                 # sympy.series mishandles Piecewise (it expands the wrong branch, or none):
@@ -127,8 +128,3 @@ def symbolic_coefficients(graph: Graph, point: Point, variable: str, order: int,
     except (SymbolicUnsupported, TypeError, ValueError, NotImplementedError) as error:
         return SymbolicSeries(status="failed", message=str(error) or type(error).__name__)
     return SymbolicSeries([f"{float(c):.15g}" if c.is_Float else str(c) for c in exact], values)
-
-
-def _exact(sp: Any, value: Any) -> Any:
-    """A float as the rational its shortest decimal spells: 0.1 -> 1/10, 2.0 -> 2."""
-    return sp.Rational(repr(float(value)))

@@ -126,3 +126,11 @@ def test_constant_formula_has_zero_derivative():
     document = run_json("diff", "x*0 + 2", "--at", "x=1")
     assert document["derivatives"]["x"] == "0"
     assert np.isfinite(document["sizes"]["x"]["ad_graph"])
+
+
+def test_decimals_and_constants_read_as_typed():
+    document = run_json("diff", "0.1*x**2 + 3.7*x + pi*sin(x) + e**x")
+    assert document["derivatives"]["x"] == "x/5 + exp(x) + pi*cos(x) + 37/10"
+    # SymPy folds 3.7 + π into one float before diffcli sees it: shown to 15 digits.
+    assert run_json("diff", "3.7*x + pi*x")["derivatives"]["x"] == "6.84159265358979"
+    assert run_json("diff", "r*x*(1 - x)", "--let", "r=3.7")["derivatives"]["x"] == "37/10 - 37*x/5"
