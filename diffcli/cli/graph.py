@@ -48,44 +48,57 @@ def graph_command(
     """
     from .. import draw
 
+    chosen, image = _choose_format(fmt, output, json_output)
+    picture = _picture(expr, at, let, wrt, gradient)
+    for note in picture.notes:
+        warn(note)
+    if chosen == "json" and output is None:
+        print_json(draw.json_data(picture))
+        return
+    text = _text(picture, chosen)
+    if image:
+        draw.render_image(text, output)
+    elif output is not None:
+        try:
+            output.write_text(text)
+        except OSError as error:
+            raise UsageError(f"--output: cannot write {output}: {error.strerror}") from None
+    else:
+        sys.stdout.write(text)
+
+
+def _choose_format(fmt: Optional[str], output: Optional[Path], json_output: bool) -> tuple[str, bool]:
+    """The text format to produce, and whether it is then rendered to an image."""
+    from .. import draw
+
     if json_output and fmt not in (None, "json"):
         raise UsageError(f"--json and --format {fmt} ask for two different outputs; choose one")
     if fmt is not None and fmt not in draw.FORMATS:
         raise UsageError(f"--format: unknown format '{fmt}' (choose from {', '.join(draw.FORMATS)})")
-    image = output is not None and output.suffix.lower() in draw.IMAGE_SUFFIXES
-    if output is not None and not image and output.suffix.lower() not in _SUFFIX_FORMAT:
+    suffix = output.suffix.lower() if output is not None else ""
+    image = suffix in draw.IMAGE_SUFFIXES
+    if output is not None and not image and suffix not in _SUFFIX_FORMAT:
         raise UsageError(f"--output: unknown file type '{output.suffix or output.name}' "
                          "(use .svg, .png, .pdf, .dot, .gv, .mmd, .json or .txt)")
-    chosen = "json" if json_output else fmt or (_SUFFIX_FORMAT.get(output.suffix.lower()) if output and not image
-                                              else None) or ("dot" if image else "tree")
-    if image and chosen != "dot":
-        raise UsageError(f"--output {output.name}: an image is drawn from DOT; leave out --format {chosen}")
-    picture = _picture(expr, at, let, wrt, gradient)
-    for note in picture.notes:
-        warn(note)
-    if chosen == "json":
-        text = None
-    else:
-        text = {"tree": draw.tree_text, "dot": draw.dot_text, "mermaid": draw.mermaid_text}[chosen](picture)
     if image:
-        draw.render_image(text, output)
-        return
+        if fmt not in (None, "dot") or json_output:
+            raise UsageError(f"--output {output.name}: an image is drawn from DOT; leave out --format/--json")
+        return "dot", True
+    chosen = "json" if json_output else fmt or _SUFFIX_FORMAT.get(suffix, "tree")
+    return chosen, False
+
+
+def _text(picture, chosen: str) -> str:
+    from .. import draw
+
     if chosen == "json":
-        document = draw.json_data(picture)
-        if output is None:
-            print_json(document)
-            return
         import json
 
         from .common import jsonable
-        text = json.dumps(jsonable(document), allow_nan=False, indent=1) + "\n"
-    if output is not None:
-        try:
-            output.write_text(text if text.endswith("\n") else text + "\n")
-        except OSError as error:
-            raise UsageError(f"--output: cannot write {output}: {error.strerror}") from None
-        return
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+        return json.dumps(jsonable(draw.json_data(picture)), allow_nan=False, indent=1) + "\n"
+    text = {"tree": draw.tree_text, "dot": draw.dot_text, "mermaid": draw.mermaid_text}[chosen](picture)
+    return text if text.endswith("\n") else text + "\n"
 
 
 def _picture(expr: str, at: Optional[list[str]], let: Optional[list[str]], wrt: Optional[str], gradient: bool):
