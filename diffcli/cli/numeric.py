@@ -26,6 +26,9 @@ EXAMPLES = """
 """
 
 
+_ORDER_TEXT = {1: "O(h)", 2: "O(h²)", 4: "O(h⁴)"}
+
+
 def _key(scheme: str) -> str:
     return scheme.replace(" ", "_")
 
@@ -140,7 +143,6 @@ def render_sweep(result: Any) -> None:
 
     for scheme in schemes:
         best = result.best[scheme]
-        textbook = number(best.textbook_h, 2) if best.textbook_h is not None else "any h ≲ 1e-8"
-        summary.add_row(scheme, f"O(h{'' if ORDER[scheme] == 1 else '²' if ORDER[scheme] == 2 else '⁴'})",
-                        f"{best.h:.0e}", error_text(best.error), textbook)
+        textbook = f"{best.textbook_h:.1e}" if best.textbook_h is not None else "any h ≲ 1e-8"
+        summary.add_row(scheme, _ORDER_TEXT[ORDER[scheme]], f"{best.h:.0e}", error_text(best.error), textbook)
     console.print(summary)
