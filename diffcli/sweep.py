@@ -77,12 +77,18 @@ def textbook_step(scheme: str, x: float) -> float | None:
     return None if base is None else base * max(1.0, abs(x))
 
 
-def complex_step_blocker(graph: Graph, root: int) -> str | None:
-    """The first op that makes f(x + ih) meaningless for this formula, or None."""
+def complex_step_blocker(graph: Graph, root: int, values: list[Any]) -> str | None:
+    """Why f(x + ih) is meaningless for this formula at this point, or None if it is fine."""
     needed = graph.ancestors([root])
     for node, op in enumerate(graph.ops):
-        if needed[node] and op not in COMPLEX_SAFE:
-            return op
+        if not needed[node]:
+            continue
+        if op not in COMPLEX_SAFE:
+            return f"the formula uses '{op}', which is not analytic"
+        # NumPy takes a complex power through the complex logarithm, whose branch cut lies
+        # on the negative axis: (−1.5 + ih)**100 loses its imaginary part.
+        if op == "pow" and np.any(np.asarray(values[graph.inputs[node][0]]) < 0):
+            return "a power of a negative base crosses the complex logarithm's branch cut"
     return None
 
 
@@ -122,10 +128,10 @@ def sweep(graph: Graph, point: Point, variable: str, output: int = 0,
     x = float(point[variable])
     f = scalar_function(graph, point, variable, (), output)
     notes: list[str] = []
-    blocker = complex_step_blocker(graph, root)
+    blocker = complex_step_blocker(graph, root, values)
     complex_f = _complex_function(graph, point, variable, root) if blocker is None else None
     if blocker is not None:
-        notes.append(f"complex step not available: the formula uses '{blocker}', which is not analytic")
+        notes.append(f"complex step not available: {blocker}")
     table: dict[str, list[float]] = {scheme: [] for scheme in SCHEMES}
     with np.errstate(all="ignore"):
         for h in steps:
