@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .errors import DiffcliError, UsageError
-from .evaluate import Point, evaluate
+from .evaluate import Point, evaluate, is_finite, nonfinite_reason
 from .graph import Graph
 from .naming import constant_text, node_expression, node_names, op_symbol, public_op
 from .reverse import vjp_sweep
@@ -91,6 +91,7 @@ def describe(graph: Graph, point: Point | None = None, wrt: list[str] | None = N
     notes: list[str] = []
     if point is not None:
         values = evaluate(graph, point, upto=roots)
+        notes.extend(nonfinite_reason(graph, values, root) for root in roots if not is_finite(values[root]))
         if not with_adjoints:
             pass
         elif len(roots) == 1:

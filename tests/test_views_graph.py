@@ -157,3 +157,11 @@ def test_bad_options_exit_2(args, message, tmp_path):
 def test_grad_of_a_list_is_refused():
     result = run_cli("graph", "[x, x*y]", "--grad")
     assert result.returncode == 2 and "scalar" in result.stderr
+
+
+def test_non_finite_values_are_null_and_explained():
+    result = run_cli("graph", "y = sqrt(x); z = y + 1", "--at", "x=-4", "--json")
+    assert result.returncode == 0
+    nodes = {n["name"]: n for n in json.loads(result.stdout)["nodes"]}
+    assert nodes["y"]["value"] is None and nodes["x"]["value"] == -4.0
+    assert "sqrt of a negative number" in result.stderr
