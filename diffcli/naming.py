@@ -63,6 +63,7 @@ def node_names(graph: Graph, roots: list[int]) -> dict[int, str]:
     names: dict[int, str] = {}
     taken = set(graph.variables) | set(graph.labels.values())
     counter = 0
+    used: set[str] = set()
     for node in range(len(graph)):
         if not needed[node] or graph.ops[node] == "const":
             continue
@@ -72,6 +73,10 @@ def node_names(graph: Graph, roots: list[int]) -> dict[int, str]:
             while f"v{counter}" in taken:
                 counter += 1
             given = f"v{counter}"
+        # `x = x*2` labels a new node with a variable's name: tell them apart as x and x′.
+        while given in used:
+            given += "′"
+        used.add(given)
         names[node] = given
     return names
 
@@ -141,3 +146,49 @@ def program_text(graph: Graph, roots: list[int], root_names: list[str] | None = 
         if graph.ops[root] in ("var", "const"):
             lines.append(f"{name} = {operand_text(graph, root, names)}")
     return "\n".join(lines)
+
+
+# Binding strength of infix and prefix ops, for parentheses in `inline_expression`.
+_PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "matmul": 2, "neg": 3, "pow": 4}
+
+
+def inline_expression(graph: Graph, root: int, names: dict[int, str]) -> str:
+    """`root` written out as one expression over named nodes and constants, e.g. '1 / sqrt(1 - x * x)'.
+
+    Nodes in `names` are leaves (written by name); everything else is expanded, with
+    parentheses only where precedence needs them. Iterative, like every graph walk here.
+    """
+    texts: dict[int, tuple[str, int]] = {}  # node -> (text, precedence; 9 = atom)
+    stack = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node in texts:
+            continue
+        if node in names or graph.ops[node] in ("var", "const"):
+            texts[node] = (operand_text(graph, node, names) if node in names or graph.ops[node] == "const"
+                           else graph.attr(node, "name"), 9)
+            continue
+        if not ready:
+            stack.append((node, True))
+            stack.extend((parent, False) for parent in graph.inputs[node])
+            continue
+        op = public_op(graph.ops[node])
+        args = [texts[parent] for parent in graph.inputs[node]]
+        level = _PRECEDENCE.get(op)
+        if level is None or len(args) > 2:
+            # Arguments of a call need no parentheses; operands of an infix comparison might.
+            infix = (len(args) == 2 and op_symbol(op) != op) or op in ("index", "transpose")
+            inner = {j: f"({text})" if infix and prec < 9 else text for j, (text, prec) in zip(graph.inputs[node], args)}
+            texts[node] = (node_expression(graph, node, {**names, **inner}), 9)
+        elif op == "neg":
+            text, prec = args[0]
+            texts[node] = (f"-{text if prec > level else f'({text})'}", level)
+        else:
+            (left, left_prec), (right, right_prec) = args
+            # + - * / associate to the left (a right operand of - or / at the same level needs
+            # parentheses); ** associates to the right.
+            left_ok = left_prec > level or (left_prec == level and op != "pow")
+            right_ok = right_prec > level or (right_prec == level and op in ("add", "mul", "pow"))
+            texts[node] = (f"{left if left_ok else f'({left})'} {op_symbol(op)} {right if right_ok else f'({right})'}",
+                           level)
+    return texts[root][0]

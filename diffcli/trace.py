@@ -2,7 +2,8 @@
 
 One step per node the output depends on: its name, op, inputs and primal value, then
 the tangent v̇ᵢ along a direction (forward mode) or the adjoint v̄ᵢ = ∂f/∂vᵢ (reverse
-mode, steps listed from the output back to the inputs, the order the sweep runs).
+mode, steps listed from the output back to the inputs, the order the sweep runs), and
+the rule applied there (`rule_text`).
 The numbers come from the same sweeps `grad` uses (`forward.jvp_sweep`,
 `reverse.vjp_sweep`), so the trace is what AD does, not a re-enactment.
 
@@ -25,6 +26,7 @@ from .forward import jvp_sweep, zeros_like
 from .graph import Graph
 from .naming import node_expression, node_names, operand_text, public_op
 from .reverse import vjp_sweep
+from .rule_text import adjoint_rule, tangent_rule
 
 MODES = ("forward", "reverse")
 
@@ -40,6 +42,7 @@ class Step:
     expression: str
     value: Any
     derivative: Any
+    rule: str | None = None  # the derivative rule applied at this step, e.g. 'ḋ = c·ȧ + a·ċ'
 
 
 @dataclass
@@ -96,6 +99,7 @@ def trace(graph: Graph, point: Point, mode: str, wrt: list[str], direction: Mapp
             expression=node_expression(graph, node, names),
             value=values[node],
             derivative=zeros_like(values[node]) if derivative is None else derivative,
+            rule=(tangent_rule if mode == "forward" else adjoint_rule)(graph, node, names, values),
         ))
     # A trace that goes wrong is worth seeing: show it, and say where the trouble starts.
     warnings = [] if is_finite(values[root]) else [nonfinite_reason(graph, values, root)]

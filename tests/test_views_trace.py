@@ -139,3 +139,25 @@ def test_constant_formulas():
     assert run_cli("trace", "2").returncode == 2
     document = run_json("trace", "y = x; 2", "--at", "x=1")
     assert document["output"] == "f" and document["steps"] == []  # the output depends on nothing
+
+
+def test_each_step_shows_the_rule_applied():
+    import unicodedata
+
+    def nfc(text: str) -> str:
+        return unicodedata.normalize("NFC", text)
+
+    reverse = by_name(run_json("trace", PROGRAM, "--at", "a=2,b=3"), "rule")
+    assert reverse == {"d": nfc("ā += d̄·c; c̄ += d̄·a"), "c": nfc("ā += c̄; b̄ += c̄"), "b": None, "a": None}
+    forward = by_name(run_json("trace", PROGRAM, "--at", "a=2,b=3", "--mode", "forward"), "rule")
+    assert forward["d"] == nfc("ḋ = c·ȧ + a·ċ") and forward["c"] == nfc("ċ = ȧ + ḃ")
+    rules = by_name(run_json("trace", "y = x**3/z; w = detach(y)*y", "--at", "x=2,z=4", "--mode", "forward"), "rule")
+    assert rules["v1"] == nfc("v̇1 = (3 * x ** 2)·ẋ")
+    assert rules["y"] == nfc("ẏ = (1 / z)·v̇1 - (y / z)·ż")
+    assert rules["v2"] == nfc("v̇2 = 0")  # detach
+
+
+def test_a_relabelled_variable_gets_a_prime():
+    document = run_json("trace", "x = x*2; y = x*3", "--at", "x=1", "--mode", "forward")
+    assert [s["name"] for s in document["steps"]] == ["x", "x′", "y"]
+    assert by_name(document, "tangent") == {"x": 1.0, "x′": 2.0, "y": 6.0}

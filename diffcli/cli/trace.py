@@ -59,7 +59,7 @@ def trace_command(
             "expr": problem.expr, "at": problem.point, "mode": mode, "output": result.output,
             "direction": result.direction, "warnings": result.warnings,
             "steps": [{"name": s.name, "op": s.op, "inputs": s.inputs, "expr": s.expression,
-                       "value": s.value, key: s.derivative} for s in result.steps],
+                       "value": s.value, key: s.derivative, "rule": s.rule} for s in result.steps],
         })
         return
     render_trace(result)
@@ -76,12 +76,11 @@ def render_trace(result: Any) -> None:
         header = "adjoint v̄ᵢ"
     table = Table(show_header=True, header_style="bold")
     table.add_column("vᵢ")
-    table.add_column("op")
     table.add_column("definition")
     table.add_column("value", justify="right")
     table.add_column(header, justify="right")
+    table.add_column("rule applied")
     for step in result.steps:
         definition = "input" if step.op == "input" else f"{step.name} = {step.expression}"
-        table.add_row(step.name, "" if step.op == "input" else step.op, definition, number(step.value),
-                      number(step.derivative))
+        table.add_row(step.name, definition, number(step.value), number(step.derivative), step.rule or "")
     console.print(table)
