@@ -124,9 +124,16 @@ def _number(value: Any) -> str:
     array = np.asarray(value, dtype=np.float64)
     if array.ndim == 0:
         return f"{float(array):.6g}"
-    if array.size <= 4:
-        return "[" + ", ".join(f"{v:.4g}" for v in array.ravel()) + "]"
+    if array.size <= 6:
+        return _nested(array.tolist())
     return f"<{'×'.join(map(str, array.shape))} array>"
+
+
+def _nested(value: Any) -> str:
+    """[[1, 2], [3, 4]] for a small tensor, 4 significant digits per entry."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_nested(v) for v in value) + "]"
+    return f"{value:.4g}"
 
 
 def _title(node: Node) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ..errors import UsageError
@@ -67,7 +68,7 @@ def taylor_command(
         print_json(document)
         return
     console = out()
-    console.print(f"Taylor series of {problem.expr} in {variable} at {variable} = {number(series.center)}, "
+    console.print(f"Taylor series of {escape(problem.expr)} in {variable} at {variable} = {number(series.center)}, "
                   f"by forward mode applied {order} time{'s' if order != 1 else ''}")
     table = Table(show_header=True, header_style="bold")
     for title in ("k", f"f⁽ᵏ⁾({number(series.center, 6)})", "coefficient cₖ (AD)"):
@@ -80,7 +81,7 @@ def taylor_command(
                                                             series.graph_sizes)):
         cells = [str(k), number(derivative), number(coefficient)]
         if errors is not None:
-            cells += [reference.exact[k], error_text(errors[k])]
+            cells += [escape(reference.exact[k]), error_text(errors[k])]
         table.add_row(*cells, str(size))
     console.print(table)
     _warn_nonfinite(series.coefficients)

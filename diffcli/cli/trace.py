@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ..errors import UsageError
@@ -82,5 +83,7 @@ def render_trace(result: Any) -> None:
     table.add_column("rule applied")
     for step in result.steps:
         definition = "input" if step.op == "input" else f"{step.name} = {step.expression}"
-        table.add_row(step.name, definition, number(step.value), number(step.derivative), step.rule or "")
+        # Formula text like [a, b] must not be read as Rich markup.
+        table.add_row(escape(step.name), escape(definition), number(step.value), number(step.derivative),
+                      escape(step.rule or ""))
     console.print(table)
