@@ -108,7 +108,10 @@ def describe(graph: Graph, point: Point | None = None, wrt: list[str] | None = N
         op = graph.ops[node]
         name = names.get(node, constant_text(graph.attr(node, "value")) if op == "const" else f"#{node}")
         nodes.append(Node(
-            id=node, name=name, op=public_op(op), symbol=op_symbol(op),
+            # An op with attributes (an index, an axis) is shown whole: x[0], sum(x, axis=0).
+            id=node, name=name, op=public_op(op),
+            symbol=node_expression(graph, node, names) if graph.attrs[node] and op not in ("var", "const")
+            else op_symbol(op),
             expression=node_expression(graph, node, names), inputs=list(graph.inputs[node]),
             output=node in roots,
             value=values[node] if values is not None else None,

@@ -165,3 +165,10 @@ def test_non_finite_values_are_null_and_explained():
     nodes = {n["name"]: n for n in json.loads(result.stdout)["nodes"]}
     assert nodes["y"]["value"] is None and nodes["x"]["value"] == -4.0
     assert "sqrt of a negative number" in result.stderr
+
+
+def test_indexes_are_shown_and_matrices_nested():
+    result = run_cli("graph", "A[0,1]*x[1]", "--at", "x=[1,2],A=[[1,2],[3,4]]")
+    assert result.returncode == 0, result.stderr
+    assert "v1 = A[0, 1]" in result.stdout
+    assert "A   [value [[1, 2], [3, 4]], adjoint [[0, 2], [0, 0]]]" in result.stdout
