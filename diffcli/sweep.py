@@ -16,6 +16,7 @@ subtraction, so no cancellation, and stays accurate for every small h.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -39,8 +40,9 @@ COMPLEX_SAFE = frozenset({
     "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
     "exp", "expm1", "log", "log2", "log10", "log1p", "sqrt",
     "stack", "index", "sum_to", "broadcast_to",
-    "sum", "mean", "prod", "dot", "matmul", "transpose", "outer", "trace",
+    "sum", "mean", "prod", "dot", "matmul", "transpose", "outer",
 })
+_COMPLEX_WARNING = getattr(getattr(np, "exceptions", np), "ComplexWarning", Warning)
 
 
 @dataclass
@@ -92,13 +94,21 @@ def complex_step_blocker(graph: Graph, root: int, values: list[Any]) -> str | No
     return None
 
 
-def _complex_function(graph: Graph, point: Point, name: str, root: int) -> Callable[[complex], complex]:
-    def f(z: complex) -> complex:
-        with np.errstate(all="ignore"):
-            value = evaluate(graph, {**point, name: np.complex128(z)}, upto=[root])[root]
-        return complex(value)
-
-    return f
+def _complex_steps(graph: Graph, point: Point, name: str, root: int, x: float,
+                   steps: tuple[float, ...]) -> tuple[list[float], str | None]:
+    """Im f(x + ih)/h for each h, or NaNs and the reason when an op drops the imaginary part."""
+    quotients = []
+    with warnings.catch_warnings():
+        # An implementation that casts to float would silently return a zero derivative.
+        warnings.simplefilter("error", _COMPLEX_WARNING)
+        try:
+            for h in steps:
+                with np.errstate(all="ignore"):
+                    value = evaluate(graph, {**point, name: np.complex128(x + 1j * h)}, upto=[root])[root]
+                quotients.append(complex(value).imag / h)
+        except (_COMPLEX_WARNING, TypeError):
+            return [math.nan] * len(steps), "an operation of the formula works on real numbers only"
+    return quotients, None
 
 
 def _richardson(f: Callable[[float], float], x: float, h: float) -> float:
@@ -128,17 +138,19 @@ def sweep(graph: Graph, point: Point, variable: str, output: int = 0,
     x = float(point[variable])
     f = scalar_function(graph, point, variable, (), output)
     notes: list[str] = []
-    blocker = complex_step_blocker(graph, root, values)
-    complex_f = _complex_function(graph, point, variable, root) if blocker is None else None
-    if blocker is not None:
-        notes.append(f"complex step not available: {blocker}")
     table: dict[str, list[float]] = {scheme: [] for scheme in SCHEMES}
     with np.errstate(all="ignore"):
         for h in steps:
             for scheme in ("forward", "backward", "central"):
                 table[scheme].append(difference(f, x, h, scheme))
             table["richardson"].append(_richardson(f, x, h))
-            table["complex step"].append(complex_f(x + 1j * h).imag / h if complex_f is not None else math.nan)
+    blocker = complex_step_blocker(graph, root, values)
+    if blocker is None:
+        table["complex step"], blocker = _complex_steps(graph, point, variable, root, x, steps)
+    else:
+        table["complex step"] = [math.nan] * len(steps)
+    if blocker is not None:
+        notes.append(f"complex step not available: {blocker}")
     errors = {scheme: [abs(v - reference) if math.isfinite(v) else math.nan for v in column]
               for scheme, column in table.items()}
     best: dict[str, Best] = {}

@@ -162,3 +162,17 @@ def test_complex_step_is_refused_across_the_logarithms_branch_cut():
     assert "complex step" not in s.best and "branch cut" in s.notes[0]
     assert s.best["central"].error < 1e-6 * abs(s.reference)
     assert "complex step" in sweep(parse("x**100"), {"x": 1.5}, "x").best
+
+
+def test_complex_step_is_refused_when_an_op_drops_the_imaginary_part(monkeypatch):
+    import dataclasses
+
+    import numpy as np
+
+    from diffcli.primitives import PRIMITIVES
+
+    # An implementation that casts to float (as a reduction might) must not yield a silent 0.
+    real_only = dataclasses.replace(PRIMITIVES["sin"], impl=lambda x: np.float64(np.sin(x)))
+    monkeypatch.setitem(PRIMITIVES, "sin", real_only)
+    s = sweep(parse("sin(x)*x"), {"x": 1.0}, "x")
+    assert "complex step" not in s.best and "real numbers only" in s.notes[0]
