@@ -86,7 +86,7 @@ def complex_step_blocker(graph: Graph, root: int, values: list[Any]) -> str | No
         if not needed[node]:
             continue
         if op not in COMPLEX_SAFE:
-            return f"the formula uses '{op}', which is not analytic"
+            return f"the formula uses '{op}', which is not analytic or has real-only code"
         # NumPy takes a complex power through the complex logarithm, whose branch cut lies
         # on the negative axis: (−1.5 + ih)**100 loses its imaginary part.
         if op == "pow" and np.any(np.asarray(values[graph.inputs[node][0]]) < 0):
