@@ -93,6 +93,9 @@ class Tape:
     def _record(self, node: int, compute) -> Ref:
         if node == len(self.values):
             self.values.append(compute())
+        elif self.values[node] is None:
+            # An existing node the evaluation skipped (not needed by the root then) is needed now.
+            self.values[node] = compute()
         return Ref(self, node)
 
     def add(self, op: str, args: tuple, attrs: dict | None = None) -> Ref:

@@ -86,8 +86,8 @@ def _root(
 
 def _register() -> None:
     # Each command lives in its own module and adds itself to `app`.
-    from . import grad  # noqa: F401
-    from . import hessian, jacobian, jvp, lagrange, vjp  # noqa: F401
+    # The order here is the order of `diffcli --help`.
+    from . import grad, jvp, vjp, jacobian, hessian, diff, numeric, taylor, trace, graph, lagrange  # noqa: F401
 
 
 _register()

@@ -1,0 +1,29 @@
+"""Commands that look at a formula's structure (graph, diff) work with or without --at."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from ..problem import Problem, make_problem
+from ..values import read_assignments
+from .common import read_expression, split_names
+
+PLACEHOLDER = 1.0
+
+
+def load_structure(expr: str, at: Optional[list[str]], let: Optional[list[str]],
+                   wrt: Optional[str]) -> tuple[Problem, bool]:
+    """The problem, and whether the user gave a point.
+
+    Variables without a value get a scalar placeholder: the structure of a derivative
+    graph does not depend on the point for scalar variables (branches stay symbolic as
+    `where` nodes), but its construction needs values to know shapes.
+    """
+    from ..parse import parse
+
+    graph = parse(read_expression(expr))
+    given = read_assignments(at, "--at")
+    constants = read_assignments(let, "--let")
+    if at is None:
+        given = {name: PLACEHOLDER for name in graph.variables if name not in constants}
+    return make_problem(graph, given, constants, split_names(wrt, "--wrt")), at is not None
