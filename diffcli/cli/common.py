@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import numpy as np
 import typer
 
-from ..errors import UsageError
+from ..errors import MathError, UsageError
 from ..problem import Problem, make_problem
 from ..values import read_assignments
 
@@ -28,6 +28,34 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON documen
 ExprArgument = Annotated[str, typer.Argument(
     help="The formula, e.g. \"3*x**3 - 5*x**2\" or a program \"c = a + b; d = a*c\"; - reads it from stdin.",
     show_default=False)]
+
+MethodOption = Annotated[Optional[str], typer.Option(
+    "--method", "-m", help="Comma-separated: forward, reverse, central, symbolic [default: all four].")]
+HOption = Annotated[Optional[float], typer.Option("--h", help="Step for central differences (default: chosen per entry).")]
+RichardsonOption = Annotated[bool, typer.Option("--richardson", help="Richardson-extrapolate the central difference.")]
+TimeoutOption = Annotated[float, typer.Option("--symbolic-timeout", help="Seconds SymPy may take.")]
+CheckOption = Annotated[Optional[float], typer.Option(
+    "--check", help="Exit 1 if any method is off by more than TOL·max(1, |reference|).", metavar="TOL")]
+
+
+def read_methods(method: str | None, check: float | None, symbolic_timeout: float) -> tuple[list[str], bool]:
+    """The methods asked for, and whether they were asked for explicitly (lifts size limits)."""
+    from ..compare import METHODS
+
+    if check is not None and not check >= 0:
+        raise UsageError("--check: the tolerance must be a number >= 0")
+    if not symbolic_timeout > 0:
+        raise UsageError("--symbolic-timeout must be a positive number of seconds")
+    return split_names(method, "--method") or list(METHODS), method is not None
+
+
+def apply_check(comparison: Any, check: float | None) -> None:
+    """--check TOL: exit 1 (MathError) when the methods disagree beyond the tolerance."""
+    if check is not None:
+        failure = comparison.check(check)
+        if failure:
+            raise MathError(f"check failed: {failure}")
+
 
 _stdout: "Console | None" = None
 _stderr: "Console | None" = None

@@ -6,11 +6,11 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from ..compare import METHODS, Comparison
-from ..errors import MathError, UsageError
+from ..compare import Comparison
 from .app import app
-from .common import (AtOption, ExprArgument, JsonOption, LetOption, WrtOption, err, error_text, has_nonfinite,
-                     load_problem, number, out, print_json, seconds_text, split_names, warn)
+from .common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
+                     TimeoutOption, WrtOption, apply_check, error_text, has_nonfinite, load_problem, number, out,
+                     print_json, read_methods, seconds_text, warn)
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -35,11 +35,11 @@ def grad(
     at: AtOption = None,
     let: LetOption = None,
     wrt: WrtOption = None,
-    method: Annotated[Optional[str], typer.Option("--method", "-m", help="Comma-separated: forward, reverse, central, symbolic [default: all four].")] = None,
-    h: Annotated[Optional[float], typer.Option("--h", help="Step for central differences (default: chosen per entry).")] = None,
-    richardson: Annotated[bool, typer.Option("--richardson", help="Richardson-extrapolate the central difference.")] = False,
-    symbolic_timeout: Annotated[float, typer.Option("--symbolic-timeout", help="Seconds SymPy may take.")] = 5.0,
-    check: Annotated[Optional[float], typer.Option("--check", help="Exit 1 if any method is off by more than TOL·max(1, |reference|).", metavar="TOL")] = None,
+    method: MethodOption = None,
+    h: HOption = None,
+    richardson: RichardsonOption = False,
+    symbolic_timeout: TimeoutOption = 5.0,
+    check: CheckOption = None,
     json_output: JsonOption = False,
     at_file: Annotated[Optional[str], typer.Option("--at-file", metavar="POINTS.csv", help="A CSV of points (header: variable names, one point per row): f and ∇f at each, by reverse mode in one vectorised pass.")] = None,
     output_format: Annotated[str, typer.Option("--format", metavar="table|csv", help="With --at-file: table or csv.")] = "table",
@@ -51,12 +51,7 @@ def grad(
     """
     from ..compare import compare_gradient
 
-    methods = split_names(method, "--method") or list(METHODS)
-    explicit = method is not None
-    if check is not None and not check >= 0:
-        raise UsageError("--check: the tolerance must be a number >= 0")
-    if not symbolic_timeout > 0:
-        raise UsageError("--symbolic-timeout must be a positive number of seconds")
+    methods, explicit = read_methods(method, check, symbolic_timeout)
     if at_file is not None or output_format != "table":
         from ..values import read_assignments
         from .batch import run_batch
@@ -74,10 +69,7 @@ def grad(
     for message in comparison.warnings:
         if message not in shown:
             warn(message)
-    if check is not None:
-        failure = comparison.check(check)
-        if failure:
-            raise MathError(f"check failed: {failure}")
+    apply_check(comparison, check)
 
 
 def grad_document(expr: str, point: dict[str, Any], comparison: Comparison) -> dict[str, Any]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from .app import app
-from .common import AtOption, ExprArgument, JsonOption, LetOption, WrtOption, load_problem
-from .family import (ALL_METHODS, CheckOption, HOption, MethodOption, RichardsonOption, TimeoutOption, finish,
-                     read_methods)
+from .common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
+                     TimeoutOption, WrtOption, load_problem, read_methods)
+from .family import finish
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -24,7 +24,7 @@ def hessian(
     at: AtOption = None,
     let: LetOption = None,
     wrt: WrtOption = None,
-    method: MethodOption = ALL_METHODS,
+    method: MethodOption = None,
     h: HOption = None,
     richardson: RichardsonOption = False,
     symbolic_timeout: TimeoutOption = 5.0,

@@ -8,9 +8,9 @@ import typer
 
 from ..errors import UsageError
 from .app import app
-from .common import AtOption, ExprArgument, JsonOption, LetOption, WrtOption, load_problem
-from .family import (ALL_METHODS, CheckOption, HOption, MethodOption, RichardsonOption, TimeoutOption, finish,
-                     read_methods)
+from .common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
+                     TimeoutOption, WrtOption, load_problem, read_methods)
+from .family import finish
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -33,7 +33,7 @@ def jacobian(
     wrt: WrtOption = None,
     mode: Annotated[str, typer.Option("--mode", help="AD mode: forward (one pass per input entry), "
                                                      "reverse (one pass per output entry) or both.")] = "both",
-    method: MethodOption = ALL_METHODS,
+    method: MethodOption = None,
     h: HOption = None,
     richardson: RichardsonOption = False,
     symbolic_timeout: TimeoutOption = 5.0,

@@ -8,9 +8,9 @@ import typer
 
 from ..values import read_assignments
 from .app import app
-from .common import AtOption, ExprArgument, JsonOption, LetOption, WrtOption, load_problem
-from .family import (ALL_METHODS, CheckOption, HOption, MethodOption, RichardsonOption, TimeoutOption, finish,
-                     read_methods)
+from .common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
+                     TimeoutOption, WrtOption, load_problem, read_methods)
+from .family import finish
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -31,7 +31,7 @@ def jvp(
         "--dir", help="The tangent v: NAME=VALUE[,...], shaped like each variable; unnamed variables get 0.")] = None,
     let: LetOption = None,
     wrt: WrtOption = None,
-    method: MethodOption = ALL_METHODS,
+    method: MethodOption = None,
     h: HOption = None,
     richardson: RichardsonOption = False,
     symbolic_timeout: TimeoutOption = 5.0,
