@@ -135,14 +135,14 @@ def _scalar(result: Any) -> Any:
 
 def _strong_multiply(a: Any, b: Any) -> Any:
     product = np.multiply(a, b)
-    if _finite_nonzero_scalar(a) or _finite_nonzero_scalar(b):
-        # 0·∞ needs a factor that is 0 and one that is not finite; a finite nonzero scalar
-        # is neither, so the product is already right (and the array scan is skipped).
-        return product
     if type(product) is np.float64:
         if math.isfinite(product) or not (a == 0 or b == 0):
             return product
         return np.float64(0.0)
+    if _finite_nonzero_scalar(a) or _finite_nonzero_scalar(b):
+        # 0·∞ needs a factor that is 0 and one that is not finite; a finite nonzero scalar
+        # is neither, so the product is already right (and the array scan is skipped).
+        return product
     if not np.isfinite(product).all():
         zero = (np.asarray(a) == 0) | (np.asarray(b) == 0)
         product = _scalar(np.where(zero, 0.0, product))
