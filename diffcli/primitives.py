@@ -156,7 +156,7 @@ def _finite_nonzero_scalar(value: Any) -> bool:
 def _power(x: Any, y: Any) -> Any:
     """x**y; a small whole exponent by multiplication, as np.power calls pow() per entry (~25× slower).
 
-    Exponents 1 and 2 give the same bits as np.power; 3 and 4 agree to an ulp.
+    Exponents 1 and 2 give the same bits as np.power; 3 and 4 agree within two ulps.
     """
     if type(y) is np.float64 and isinstance(x, (np.ndarray, np.float64)) and x.dtype == np.float64:
         if y == 1.0:
