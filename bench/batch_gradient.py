@@ -19,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from peers import Times, autograd_times, best_of, jax_times  # noqa: E402
+from peers import Times, autograd_times, best_of_pair, jax_times  # noqa: E402
 
 from diffcli.batch import CHUNK, batch_gradient  # noqa: E402
 from diffcli.evaluate import evaluate  # noqa: E402
@@ -49,8 +49,7 @@ def diffcli_times(x: np.ndarray, repeat: int) -> Times:
                 out[begin:begin + CHUNK] = evaluate(graph, {"x": x[begin:begin + CHUNK]}, upto=[root])[root]
         return out
 
-    f_time, _ = best_of(repeat, value)
-    g_time, result = best_of(repeat, lambda: batch_gradient(graph, {"x": x}))
+    f_time, g_time, result = best_of_pair(repeat, value, lambda: batch_gradient(graph, {"x": x}))
     return f_time, g_time, float(np.max(np.abs(result.grad["x"] - exact_gradient(x))))
 
 
@@ -65,8 +64,7 @@ def by_hand_times(x: np.ndarray, repeat: int) -> Times:
         square, sine, decay = x * x, np.sin(x), np.exp(-x)
         return 3 * square * x - 5 * square + sine * decay, 9 * square - 10 * x + decay * (np.cos(x) - sine)
 
-    f_time, _ = best_of(repeat, value)
-    g_time, (_, gradient) = best_of(repeat, value_and_gradient)
+    f_time, g_time, (_, gradient) = best_of_pair(repeat, value, value_and_gradient)
     return f_time, g_time, float(np.max(np.abs(gradient - exact_gradient(x))))
 
 

@@ -82,8 +82,9 @@ def interleaved_medians(commands: dict[str, list[str]], repeats: int, env: dict[
 
 def heavy_modules_loaded(env: dict[str, str], args: list[str] = SCRIPTING) -> list[str]:
     """Which of sympy/scipy/matplotlib a command imports (the scripting path: none)."""
-    probe = ("import runpy, sys; sys.argv = ['diffcli'] + sys.argv[1:]\n"
-             "try:\n    runpy.run_module('diffcli', run_name='__main__')\n"
+    # main(argv) ends in SystemExit (not the entry point's fast exit), so the probe can report.
+    probe = ("import sys\nfrom diffcli.cli import main\n"
+             "try:\n    main(sys.argv[1:])\n"
              "except SystemExit:\n    pass\n"
              "print(','.join(m for m in ('sympy', 'scipy', 'matplotlib') if m in sys.modules), file=sys.stderr)")
     result = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, env=env)

@@ -17,7 +17,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from peers import best_of  # noqa: E402
+from peers import best_of_pair  # noqa: E402
 
 from diffcli.evaluate import evaluate  # noqa: E402
 from diffcli.parse import parse  # noqa: E402
@@ -60,8 +60,8 @@ def measure(n: int, repeat: int = 5) -> Run:
     x = point_values(n)
     point = {f"x{i}": np.float64(v) for i, v in enumerate(x)}
     wrt = list(graph.variables)
-    f_time, _ = best_of(repeat, lambda: evaluate(graph, point))
-    g_time, (_, grad) = best_of(repeat, lambda: gradient_reverse(graph, point, wrt))
+    f_time, g_time, (_, grad) = best_of_pair(repeat, lambda: evaluate(graph, point),
+                                             lambda: gradient_reverse(graph, point, wrt))
     error = float(np.max(np.abs(np.array([grad[f"x{i}"] for i in range(n)]) - exact_gradient(x))))
     return Run(n, len(graph), len(text), parse_seconds, f_time, g_time, error)
 
