@@ -155,13 +155,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="time each solve this many times, keep the best")
     parser.add_argument("--json", action="store_true", help="print the raw results as JSON")
     args = parser.parse_args()
-    rows = []
-    for problem in PROBLEMS:
-        outcomes = []
-        for _, method, gradients in SOLVERS:
-            outcomes.append(run_diffcli(problem, args.repeat) if method is None
-                            else run_scipy(problem, method, gradients, args.repeat))
-        rows.append((problem, outcomes))
+    rows = run_all(args.repeat)
     if args.json:
         print(json.dumps([{"problem": f"HS{p.number}", "f_star": p.f_star,
                            "results": [o.__dict__ for o in outcomes]} for p, outcomes in rows],
@@ -176,18 +170,37 @@ def main() -> None:
                  f"{o.seconds * 1e3:6.1f}" for o in outcomes]
         print(f"HS{problem.number:<6} {len(problem.start):2d} {len(problem.constraints):2d} " + " | ".join(cells))
     print()
-    print(f"{'solver':22} {'solved':>8} {'iterations':>11} {'evaluations':>12} {'time (ms)':>10}")
+    print("\n".join(summary_lines(rows)))
+
+
+def run_all(repeat: int) -> list[tuple[HS, list[Outcome]]]:
+    """Every problem with every solver: [(problem, [diffcli outcome, SciPy outcomes...])]."""
+    rows = []
+    for problem in PROBLEMS:
+        outcomes = []
+        for _, method, gradients in SOLVERS:
+            outcomes.append(run_diffcli(problem, repeat) if method is None
+                            else run_scipy(problem, method, gradients, repeat))
+        rows.append((problem, outcomes))
+    return rows
+
+
+def summary_lines(rows: list[tuple[HS, list[Outcome]]]) -> list[str]:
+    """Totals per solver, then iterations on the problems both diffcli and the other solve."""
+    labels = [o.solver for o in rows[0][1]]
+    lines = [f"{'solver':22} {'solved':>8} {'iterations':>11} {'evaluations':>12} {'time (ms)':>10}"]
     for k, label in enumerate(labels):
         column = [outcomes[k] for _, outcomes in rows]
-        print(f"{label:22} {sum(o.success for o in column):5d}/{len(column):<2d} "
-              f"{sum(o.iterations for o in column):11d} {sum(o.evaluations for o in column):12d} "
-              f"{sum(o.seconds for o in column) * 1e3:10.1f}")
-    print()
-    print("iterations on the problems both solve (diffcli vs the other):")
+        lines.append(f"{label:22} {sum(o.success for o in column):5d}/{len(column):<2d} "
+                     f"{sum(o.iterations for o in column):11d} {sum(o.evaluations for o in column):12d} "
+                     f"{sum(o.seconds for o in column) * 1e3:10.1f}")
+    lines.append("")
+    lines.append("iterations on the problems both solve (diffcli vs the other):")
     for k, label in enumerate(labels[1:], start=1):
         both = [(outcomes[0], outcomes[k]) for _, outcomes in rows if outcomes[0].success and outcomes[k].success]
-        print(f"  {label:22} {len(both):2d} problems: diffcli {sum(a.iterations for a, _ in both):4d}, "
-              f"{label} {sum(b.iterations for _, b in both):4d}")
+        lines.append(f"  {label:22} {len(both):2d} problems: diffcli {sum(a.iterations for a, _ in both):4d}, "
+                     f"{label} {sum(b.iterations for _, b in both):4d}")
+    return lines
 
 
 if __name__ == "__main__":

@@ -8,15 +8,20 @@ function, whatever n. Target (issue 2): ratio ≤ 5 at n = 10,000.
 
 from __future__ import annotations
 
-import statistics
 import sys
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from diffcli.evaluate import evaluate
-from diffcli.parse import parse
-from diffcli.reverse import gradient_reverse
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from peers import best_of_pair  # noqa: E402
+
+from diffcli.evaluate import evaluate  # noqa: E402
+from diffcli.parse import parse  # noqa: E402
+from diffcli.reverse import gradient_reverse  # noqa: E402
 
 
 def formula(n: int) -> str:
@@ -25,30 +30,49 @@ def formula(n: int) -> str:
     return " + ".join(terms)
 
 
-def best_of(repeats: int, work) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def point_values(n: int) -> np.ndarray:
+    return np.random.default_rng(0).uniform(-1, 1, n)
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+def exact_gradient(x: np.ndarray) -> np.ndarray:
+    """∂/∂x_i of `formula`: the neighbours' products, then the two elementwise terms."""
+    return (np.roll(x, -1) + np.roll(x, 1) + np.exp(-x**2 / 2) * (np.cos(x) - x * np.sin(x))
+            + 2 * x / (1 + x**2))
+
+
+@dataclass
+class Run:
+    n: int
+    nodes: int
+    characters: int
+    parse_seconds: float
+    f_seconds: float
+    g_seconds: float
+    error: float
+
+
+def measure(n: int, repeat: int = 5) -> Run:
+    """Parse the n-variable formula, then time evaluation and reverse-mode value+gradient."""
     text = formula(n)
     start = time.perf_counter()
     graph = parse(text)
     parse_seconds = time.perf_counter() - start
-    rng = np.random.default_rng(0)
-    point = {f"x{i}": np.float64(v) for i, v in enumerate(rng.uniform(-1, 1, n))}
+    x = point_values(n)
+    point = {f"x{i}": np.float64(v) for i, v in enumerate(x)}
     wrt = list(graph.variables)
-    f_time = best_of(5, lambda: evaluate(graph, point))
-    g_time = best_of(5, lambda: gradient_reverse(graph, point, wrt))
-    print(f"n = {n:,} variables, {len(graph):,} graph nodes, {len(text):,} characters (parse {parse_seconds:.2f} s)")
-    print(f"function evaluation : {f_time * 1e3:8.1f} ms")
-    print(f"reverse-mode grad   : {g_time * 1e3:8.1f} ms (value + full gradient)")
-    print(f"ratio               : {g_time / f_time:8.2f}  (target <= 5)")
+    f_time, g_time, (_, grad) = best_of_pair(repeat, lambda: evaluate(graph, point),
+                                             lambda: gradient_reverse(graph, point, wrt))
+    error = float(np.max(np.abs(np.array([grad[f"x{i}"] for i in range(n)]) - exact_gradient(x))))
+    return Run(n, len(graph), len(text), parse_seconds, f_time, g_time, error)
+
+
+def main() -> None:
+    run = measure(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)
+    print(f"n = {run.n:,} variables, {run.nodes:,} graph nodes, {run.characters:,} characters "
+          f"(parse {run.parse_seconds:.2f} s)")
+    print(f"function evaluation : {run.f_seconds * 1e3:8.1f} ms")
+    print(f"reverse-mode grad   : {run.g_seconds * 1e3:8.1f} ms (value + full gradient, max error {run.error:.1e})")
+    print(f"ratio               : {run.g_seconds / run.f_seconds:8.2f}  (target <= 5)")
 
 
 if __name__ == "__main__":

@@ -22,15 +22,22 @@ def logistic(n: int) -> str:
     return "; ".join(["x0 = x"] + [f"x{k} = r*x{k - 1}*(1 - x{k - 1})" for k in range(1, n + 1)])
 
 
+def swell_rows(ns: tuple[int, ...] = (1, 2, 4, 6, 8, 10, 12, 14), timeout: float = 20.0) -> list[tuple]:
+    """(n, AD graph nodes, SymPy tree nodes, SymPy+CSE nodes, seconds, status) per unrolling depth n."""
+    rows = []
+    for n in ns:
+        start = time.perf_counter()
+        [f] = derivative_formulas(parse(logistic(n)), {"x": 0.3, "r": 3.7}, ["x"], timeout=timeout, simplify=False)
+        rows.append((n, f.ad_size, f.sympy_size, f.sympy_cse_size, time.perf_counter() - start, f.status))
+    return rows
+
+
 def main() -> None:
     print(f"{'n':>3} {'AD graph':>9} {'SymPy tree':>11} {'SymPy+CSE':>10} {'seconds':>8}")
-    for n in (1, 2, 4, 6, 8, 10, 12, 14):
-        start = time.perf_counter()
-        [f] = derivative_formulas(parse(logistic(n)), {"x": 0.3, "r": 3.7}, ["x"], timeout=20.0, simplify=False)
-        seconds = time.perf_counter() - start
-        show = lambda v: "—" if v is None else f"{v:,}"  # noqa: E731
-        print(f"{n:>3} {f.ad_size:>9,} {show(f.sympy_size):>11} {show(f.sympy_cse_size):>10} {seconds:>8.2f}"
-              + (f"  ({f.status})" if f.status != "ok" else ""))
+    show = lambda v: "—" if v is None else f"{v:,}"  # noqa: E731
+    for n, ad_size, sympy_size, cse_size, seconds, status in swell_rows():
+        print(f"{n:>3} {ad_size:>9,} {show(sympy_size):>11} {show(cse_size):>10} {seconds:>8.2f}"
+              + (f"  ({status})" if status != "ok" else ""))
     print()
     print(f"{'order':>5} {'graph nodes':>12} {'seconds':>8}")
     for order in (4, 8, 16, 24, 32):

@@ -77,6 +77,8 @@ def apply(name: str, *args: Any, **attrs: Any) -> Any:
 def shape_of(value: Any) -> tuple[int, ...]:
     if type(value) is np.float64:  # the common case, checked first: sweeps call this a lot
         return ()
+    if type(value) is np.ndarray:  # the batch sweep's case
+        return value.shape
     return value.shape if isinstance(value, Ref) else np.shape(value)
 
 
@@ -137,10 +139,35 @@ def _strong_multiply(a: Any, b: Any) -> Any:
         if math.isfinite(product) or not (a == 0 or b == 0):
             return product
         return np.float64(0.0)
+    if _finite_nonzero_scalar(a) or _finite_nonzero_scalar(b):
+        # 0·∞ needs a factor that is 0 and one that is not finite; a finite nonzero scalar
+        # is neither, so the product is already right (and the array scan is skipped).
+        return product
     if not np.isfinite(product).all():
         zero = (np.asarray(a) == 0) | (np.asarray(b) == 0)
         product = _scalar(np.where(zero, 0.0, product))
     return product
+
+
+def _finite_nonzero_scalar(value: Any) -> bool:
+    return type(value) is np.float64 and value != 0.0 and math.isfinite(value)
+
+
+def _power(x: Any, y: Any) -> Any:
+    """x**y; a small whole exponent by multiplication, as np.power calls pow() per entry (~25× slower).
+
+    Exponents 1 and 2 give the same bits as np.power; 3 and 4 agree within two ulps.
+    """
+    if type(y) is np.float64 and isinstance(x, (np.ndarray, np.float64)) and x.dtype == np.float64:
+        if y == 1.0:
+            return np.positive(x)
+        if y == 2.0:
+            return np.square(x)
+        if y == 3.0:
+            return np.multiply(np.square(x), x)
+        if y == 4.0:
+            return np.square(np.square(x))
+    return np.power(x, y)
 
 
 def _where(condition: Any, a: Any, b: Any) -> Any:
@@ -293,7 +320,7 @@ _elementwise("smul", _strong_multiply, lambda ans, x, y: y, lambda ans, x, y: x,
              to_sympy=lambda sp, x, y: x * y)
 _elementwise("div", np.divide, lambda ans, x, y: 1.0 / y, lambda ans, x, y: neg(ans / y), symbol="/",
              domain=_div_domain, to_sympy=lambda sp, x, y: x / y)
-_elementwise("pow", np.power,
+_elementwise("pow", _power,
              lambda ans, x, y: smul(y, power(x, y - 1.0)),
              lambda ans, x, y: smul(ans, log(x)),
              symbol="**", domain=_pow_domain, to_sympy=lambda sp, x, y: x**y)
