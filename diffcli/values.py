@@ -7,6 +7,7 @@ executed. `@file` reads a tensor from `.npy`, `.csv` or `.txt`.
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,8 @@ def read_assignments(texts: list[str] | str | None, option: str = "--at") -> dic
     for text in texts:
         for part in split_assignments(text):
             name, sep, value = part.partition("=")
-            name = name.strip()
+            # Python reads identifiers in NFKC form, so the formula's 'ｘ' is 'x': names here too.
+            name = unicodedata.normalize("NFKC", name.strip())
             if not sep:
                 raise UsageError(f"{option}: expected NAME=VALUE, got {part!r}")
             if not name.isidentifier():
