@@ -18,6 +18,10 @@ from .primitives import PRIMITIVES, domain_message
 
 Point = Mapping[str, Any]
 
+# 80 MB of float64 per tensor: far beyond a formula on the command line, and small enough
+# that a typo like outer(x, x) on a long vector is refused, not left to exhaust memory.
+MAX_TENSOR_ENTRIES = 10_000_000
+
 
 def as_value(value: Any) -> Any:
     """A user value as diffcli holds it: float64 scalar or float64 array."""
@@ -50,6 +54,9 @@ def evaluate(graph: Graph, point: Point, *, upto: list[int] | None = None) -> li
                 values[node] = attrs[node][0][1].value
             else:
                 args = [values[j] for j in inputs[node]]
+                expected = _result_entries(op, args) if len(args) > 1 else None
+                if expected is not None:
+                    _check_size(graph, node, expected)
                 try:
                     if attrs[node]:
                         values[node] = PRIMITIVES[op].impl(*args, **dict(attrs[node]))
@@ -59,7 +66,31 @@ def evaluate(graph: Graph, point: Point, *, upto: list[int] | None = None) -> li
                     # Shapes that do not fit (broadcasting, @, indexing) are the user's to fix.
                     raise UsageError(_shape_message(op, args, error), line=_line(graph, node),
                                      column=_column(graph, node)) from None
+                except MemoryError:
+                    _check_size(graph, node, None)
+                _check_size(graph, node, np.size(values[node]))
     return values
+
+
+def _result_entries(op: str, args: list[Any]) -> int | None:
+    """How many entries `op` will make, when that is known before computing it (else None)."""
+    if op == "outer":
+        return int(np.size(args[0])) * int(np.size(args[1]))
+    if "elementwise" in PRIMITIVES[op].tags:
+        try:
+            return int(np.prod(np.broadcast_shapes(*(np.shape(a) for a in args)), dtype=np.float64))
+        except ValueError:
+            return None  # shapes that do not broadcast: the op itself says so
+    return None
+
+
+def _check_size(graph: Graph, node: int, entries: int | None) -> None:
+    """Refuse a tensor beyond MAX_TENSOR_ENTRIES (entries None: NumPy ran out of memory)."""
+    if entries is not None and entries <= MAX_TENSOR_ENTRIES:
+        return
+    size = "more entries than memory holds" if entries is None else f"{entries:,.0f} entries"
+    raise UsageError(f"{graph.ops[node]}: the result would have {size} (at most {MAX_TENSOR_ENTRIES:,} per tensor)",
+                     line=_line(graph, node), column=_column(graph, node))
 
 
 def _shape_message(op: str, args: list[Any], error: Exception) -> str:
