@@ -24,7 +24,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .evaluate import Point
+import numpy as np
+
+from .errors import UsageError
+from .evaluate import Point, evaluate
 from .graph import Graph
 from .naming import program_text
 from .reverse import gradient_graph
@@ -118,6 +121,10 @@ def derivative_formulas(graph: Graph, point: Point, wrt: list[str], order: int =
 
     `point` fixes shapes for the AD graph; `constants` are substituted into the formula.
     """
+    shape = np.shape(evaluate(graph, point, upto=graph.outputs[:1])[graph.outputs[0]])
+    if shape:
+        raise UsageError(f"diff prints formulas for a scalar function, but this one has shape {shape}; "
+                         "wrap it in sum(...) or use jacobian")
     formulas = []
     for variable in wrt:
         ad_graph, node = ad_derivative(graph, point, variable, order)

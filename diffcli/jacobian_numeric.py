@@ -70,6 +70,6 @@ def gradient_function(graph: Graph, point: Point, wrt: list[str]) -> Callable[[n
 
     def function(z: np.ndarray) -> np.ndarray:
         gradient = gradient_reverse(graph, with_flat_inputs(point, wrt, z), wrt)[1]
-        return np.concatenate([np.asarray(gradient[n], dtype=np.float64).ravel() for n in wrt])
+        return np.concatenate([np.zeros(0), *(np.asarray(gradient[n], dtype=np.float64).ravel() for n in wrt)])
 
     return function
