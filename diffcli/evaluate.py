@@ -68,6 +68,10 @@ def evaluate(graph: Graph, point: Point, *, upto: list[int] | None = None) -> li
                                      column=_column(graph, node)) from None
                 except MemoryError:
                     _check_size(graph, node, None)
+                if np.asarray(values[node]).dtype == np.bool_:
+                    # A comparison's truth value is a number to the rest of the formula (sigmoid(x > 0),
+                    # (x > 0) - 1); NumPy refuses arithmetic such as `-` on booleans.
+                    values[node] = as_value(values[node])
                 _check_size(graph, node, np.size(values[node]))
     return values
 

@@ -457,6 +457,7 @@ def start_points(problem: LagrangeProblem, given: list[dict[str, Any]], count: i
     return points
 
 
+@np.errstate(all="ignore")  # overflow in a far-off Newton step is handled (the step is refused), not printed
 def solve(objective: str | LagrangeProblem, constraints: Sequence[str] = (), *,
           starts: int = DEFAULT_STARTS, start: Sequence[Mapping[str, Any]] = (), seed: int = 0,
           box: Mapping[str, tuple[float, float]] | None = None, tol: float = DEFAULT_TOL,
