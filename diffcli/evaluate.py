@@ -54,9 +54,10 @@ def evaluate(graph: Graph, point: Point, *, upto: list[int] | None = None) -> li
                 values[node] = attrs[node][0][1].value
             else:
                 args = [values[j] for j in inputs[node]]
-                expected = _result_entries(op, args) if len(args) > 1 else None
-                if expected is not None:
-                    _check_size(graph, node, expected)
+                if type(args[0]) is np.ndarray and type(args[-1]) is np.ndarray and op in _GROWING \
+                        and (args[0].shape != args[-1].shape or op == "outer"):
+                    # Two tensors can make a far bigger one (x * x.T, outer(x, x)): check before computing.
+                    _check_size(graph, node, _result_entries(op, args))
                 try:
                     if attrs[node]:
                         values[node] = PRIMITIVES[op].impl(*args, **dict(attrs[node]))
@@ -68,24 +69,37 @@ def evaluate(graph: Graph, point: Point, *, upto: list[int] | None = None) -> li
                                      column=_column(graph, node)) from None
                 except MemoryError:
                     _check_size(graph, node, None)
-                if np.asarray(values[node]).dtype == np.bool_:
-                    # A comparison's truth value is a number to the rest of the formula (sigmoid(x > 0),
-                    # (x > 0) - 1); NumPy refuses arithmetic such as `-` on booleans.
-                    values[node] = as_value(values[node])
-                _check_size(graph, node, np.size(values[node]))
+                value = values[node]
+                # A comparison's truth value is a number to the rest of the formula (sigmoid(x > 0),
+                # (x > 0) - 1); NumPy refuses arithmetic such as `-` on booleans.
+                if type(value) is np.ndarray:
+                    if value.size > MAX_TENSOR_ENTRIES:
+                        _check_size(graph, node, value.size)
+                    if value.dtype.kind == "b":
+                        values[node] = value.astype(np.float64)
+                elif type(value) is np.bool_:
+                    values[node] = np.float64(value)
     return values
 
 
-def _result_entries(op: str, args: list[Any]) -> int | None:
-    """How many entries `op` will make, when that is known before computing it (else None)."""
+def _result_entries(op: str, args: list[Any]) -> int:
+    """How many entries `op` will make (0 when its shapes do not fit: the op itself says so)."""
+    a, b = args[0], args[-1]
     if op == "outer":
-        return int(np.size(args[0])) * int(np.size(args[1]))
-    if "elementwise" in PRIMITIVES[op].tags:
-        try:
-            return int(np.prod(np.broadcast_shapes(*(np.shape(a) for a in args)), dtype=np.float64))
-        except ValueError:
-            return None  # shapes that do not broadcast: the op itself says so
-    return None
+        return a.size * b.size
+    if op == "matmul":
+        rows = a.size // a.shape[-1] if a.ndim and a.shape[-1] else 0
+        columns = b.size // b.shape[-2] if b.ndim > 1 and b.shape[-2] else 1
+        return rows * columns
+    try:
+        return int(np.prod(np.broadcast_shapes(*(np.shape(x) for x in args)), dtype=np.float64))
+    except ValueError:
+        return 0
+
+
+# Ops whose result can have many more entries than their inputs: broadcasting ones, outer, @.
+_GROWING = frozenset({name for name, p in PRIMITIVES.items()
+                      if "elementwise" in p.tags and name not in ("const", "var")} | {"outer", "matmul"})
 
 
 def _check_size(graph: Graph, node: int, entries: int | None) -> None:

@@ -51,7 +51,11 @@ def central_jacobian(function: Callable[[np.ndarray], np.ndarray], z0: np.ndarra
         estimates.append(column_estimates)
         steps.append(step)
     # With no inputs the Jacobian still has one (empty) row per output entry.
-    m = columns[0].size if columns else np.asarray(function(z0), dtype=np.float64).size
+    if columns:
+        m = columns[0].size
+    else:
+        with np.errstate(all="ignore"):
+            m = np.asarray(function(z0), dtype=np.float64).size
     jacobian = np.array(columns).T.reshape(m, len(columns))
     return jacobian, {"step": np.array(steps), "error_estimate": np.array(estimates).T.reshape(m, len(columns)),
                       "notes": notes}

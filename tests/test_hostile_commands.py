@@ -261,3 +261,14 @@ def test_subprocess_run_of_a_huge_value_is_refused_quickly():
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "100,000,000 entries" in result.stderr
     assert time.monotonic() - began < SECONDS_PER_RUN
+
+
+def test_an_option_like_formula_with_a_newline_is_still_a_one_line_error(cli):
+    result = check_run(cli, ["jacobian", "-\n"])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+
+
+def test_no_numpy_warning_when_a_constant_list_overflows(cli):
+    result = check_run(cli, ["vjp", "[1e308, 1e308]", "--at", "x=1", "--cotangent", "1", "-m", "central", "--json"])
+    assert result.exit_code == 0
+    assert "RuntimeWarning" not in result.stderr
