@@ -272,3 +272,11 @@ def test_no_numpy_warning_when_a_constant_list_overflows(cli):
     result = check_run(cli, ["vjp", "[1e308, 1e308]", "--at", "x=1", "--cotangent", "1", "-m", "central", "--json"])
     assert result.exit_code == 0
     assert "RuntimeWarning" not in result.stderr
+
+
+@pytest.mark.parametrize("command, example", [("jvp", '"[x*y, x+y, sin(x)]"'), ("vjp", '"[x*y, x+y]"'),
+                                              ("jacobian", '"[x*y, x+y]"')])
+def test_help_examples_keep_their_brackets(cli, command, example):
+    # Rich markup read "[x*y, x+y]" as a style tag and dropped it from the help.
+    result = cli(command, "--help")
+    assert result.exit_code == 0 and example in result.stdout
