@@ -18,6 +18,10 @@ from .primitives import PRIMITIVES, domain_message
 
 Point = Mapping[str, Any]
 
+# 80 MB of float64 per tensor: far beyond a formula on the command line, and small enough
+# that a typo like outer(x, x) on a long vector is refused, not left to exhaust memory.
+MAX_TENSOR_ENTRIES = 10_000_000
+
 
 def as_value(value: Any) -> Any:
     """A user value as diffcli holds it: float64 scalar or float64 array."""
@@ -50,6 +54,10 @@ def evaluate(graph: Graph, point: Point, *, upto: list[int] | None = None) -> li
                 values[node] = attrs[node][0][1].value
             else:
                 args = [values[j] for j in inputs[node]]
+                if type(args[0]) is np.ndarray and type(args[-1]) is np.ndarray and op in _GROWING \
+                        and (args[0].shape != args[-1].shape or op == "outer"):
+                    # Two tensors can make a far bigger one (x * x.T, outer(x, x)): check before computing.
+                    _check_size(graph, node, _result_entries(op, args))
                 try:
                     if attrs[node]:
                         values[node] = PRIMITIVES[op].impl(*args, **dict(attrs[node]))
@@ -59,7 +67,48 @@ def evaluate(graph: Graph, point: Point, *, upto: list[int] | None = None) -> li
                     # Shapes that do not fit (broadcasting, @, indexing) are the user's to fix.
                     raise UsageError(_shape_message(op, args, error), line=_line(graph, node),
                                      column=_column(graph, node)) from None
+                except MemoryError:
+                    _check_size(graph, node, None)
+                value = values[node]
+                # A comparison's truth value is a number to the rest of the formula (sigmoid(x > 0),
+                # (x > 0) - 1); NumPy refuses arithmetic such as `-` on booleans.
+                if type(value) is np.ndarray:
+                    if value.size > MAX_TENSOR_ENTRIES:
+                        _check_size(graph, node, value.size)
+                    if value.dtype.kind == "b":
+                        values[node] = value.astype(np.float64)
+                elif type(value) is np.bool_:
+                    values[node] = np.float64(value)
     return values
+
+
+def _result_entries(op: str, args: list[Any]) -> int:
+    """How many entries `op` will make (0 when its shapes do not fit: the op itself says so)."""
+    a, b = args[0], args[-1]
+    if op == "outer":
+        return a.size * b.size
+    if op == "matmul":
+        rows = a.size // a.shape[-1] if a.ndim and a.shape[-1] else 0
+        columns = b.size // b.shape[-2] if b.ndim > 1 and b.shape[-2] else 1
+        return rows * columns
+    try:
+        return int(np.prod(np.broadcast_shapes(*(np.shape(x) for x in args)), dtype=np.float64))
+    except ValueError:
+        return 0
+
+
+# Ops whose result can have many more entries than their inputs: broadcasting ones, outer, @.
+_GROWING = frozenset({name for name, p in PRIMITIVES.items()
+                      if "elementwise" in p.tags and name not in ("const", "var")} | {"outer", "matmul"})
+
+
+def _check_size(graph: Graph, node: int, entries: int | None) -> None:
+    """Refuse a tensor beyond MAX_TENSOR_ENTRIES (entries None: NumPy ran out of memory)."""
+    if entries is not None and entries <= MAX_TENSOR_ENTRIES:
+        return
+    size = "more entries than memory holds" if entries is None else f"{entries:,.0f} entries"
+    raise UsageError(f"{graph.ops[node]}: the result would have {size} (at most {MAX_TENSOR_ENTRIES:,} per tensor)",
+                     line=_line(graph, node), column=_column(graph, node))
 
 
 def _shape_message(op: str, args: list[Any], error: Exception) -> str:

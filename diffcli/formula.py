@@ -24,7 +24,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .evaluate import Point
+import numpy as np
+
+from .errors import UsageError
+from .evaluate import Point, evaluate
 from .graph import Graph
 from .naming import program_text
 from .reverse import gradient_graph
@@ -65,6 +68,8 @@ def exact_number(sp: Any, value: Any) -> Any:
 def _readable(sp: Any, number: Any) -> Any:
     """A decimal of the formula as the user wrote it: 0.1 -> 1/10 (exact); a long one that
     SymPy folded (3.7 + π) as 15 significant digits rather than 30 digits of binary noise."""
+    if not math.isfinite(float(number)):  # SymPy folded 1e308*1e308 beyond a double: keep its big float
+        return number
     exact = exact_number(sp, number)
     if not exact.is_Rational or exact.q <= 10**8:  # π, e, or a short decimal
         return exact
@@ -116,6 +121,10 @@ def derivative_formulas(graph: Graph, point: Point, wrt: list[str], order: int =
 
     `point` fixes shapes for the AD graph; `constants` are substituted into the formula.
     """
+    shape = np.shape(evaluate(graph, point, upto=graph.outputs[:1])[graph.outputs[0]])
+    if shape:
+        raise UsageError(f"diff prints formulas for a scalar function, but this one has shape {shape}; "
+                         "wrap it in sum(...) or use jacobian")
     formulas = []
     for variable in wrt:
         ad_graph, node = ad_derivative(graph, point, variable, order)
@@ -158,7 +167,9 @@ def _symbolic(formula: Formula, graph: Graph, point: Point, constants: dict[str,
             substitutions = {symbols[name]: exact_number(sp, value) for name, value in constants.items()
                              if name in symbols}
             substitutions.update({number: _readable(sp, number) for number in expr.atoms(sp.Float)})
-            derivative = sp.diff(expr.xreplace(substitutions), symbols[formula.variable], formula.order)
+            # A variable that the output does not depend on (`a = x; a = y; a`) has no symbol.
+            symbol = symbols.get(formula.variable, sp.Dummy(formula.variable))
+            derivative = sp.diff(expr.xreplace(substitutions), symbol, formula.order)
             formula.sympy_size = tree_size(derivative)
             formula.text, formula.latex = str(derivative), sp.latex(derivative)
     except SymbolicTimeout:

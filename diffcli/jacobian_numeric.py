@@ -50,7 +50,12 @@ def central_jacobian(function: Callable[[np.ndarray], np.ndarray], z0: np.ndarra
         columns.append(column)
         estimates.append(column_estimates)
         steps.append(step)
-    m = columns[0].size if columns else 0
+    # With no inputs the Jacobian still has one (empty) row per output entry.
+    if columns:
+        m = columns[0].size
+    else:
+        with np.errstate(all="ignore"):
+            m = np.asarray(function(z0), dtype=np.float64).size
     jacobian = np.array(columns).T.reshape(m, len(columns))
     return jacobian, {"step": np.array(steps), "error_estimate": np.array(estimates).T.reshape(m, len(columns)),
                       "notes": notes}
@@ -69,6 +74,6 @@ def gradient_function(graph: Graph, point: Point, wrt: list[str]) -> Callable[[n
 
     def function(z: np.ndarray) -> np.ndarray:
         gradient = gradient_reverse(graph, with_flat_inputs(point, wrt, z), wrt)[1]
-        return np.concatenate([np.asarray(gradient[n], dtype=np.float64).ravel() for n in wrt])
+        return np.concatenate([np.zeros(0), *(np.asarray(gradient[n], dtype=np.float64).ravel() for n in wrt)])
 
     return function

@@ -23,7 +23,7 @@ import numpy as np
 from .compare import METHODS, Comparison, MethodResult, run_method, score
 from .diagnose import find_kinks
 from .errors import UsageError
-from .evaluate import check_outputs, evaluate, is_finite
+from .evaluate import MAX_TENSOR_ENTRIES, check_outputs, evaluate, is_finite
 from .flat import as_dict, flat_inputs, input_labels, output_labels, split_like
 from .jacobian_numeric import central_jacobian, gradient_function, output_function
 from .jacobian_symbolic import hessian_symbolic, jacobian_symbolic
@@ -90,6 +90,19 @@ def _central_allowed(entries: int, explicit: bool) -> MethodResult | None:
     return None
 
 
+def _matrix_allowed(method: str, entries: int) -> MethodResult | None:
+    """Methods that build the whole Jacobian are skipped when it would exceed the tensor limit."""
+    if entries > MAX_TENSOR_ENTRIES:
+        return MethodResult(method, status="skipped",
+                            message=f"needs the whole {entries:,}-entry Jacobian (at most {MAX_TENSOR_ENTRIES:,})")
+    return None
+
+
+def _check_matrix_size(kind: str, n: int, m: int) -> None:
+    if n * m > MAX_TENSOR_ENTRIES:
+        raise UsageError(f"the {kind} would have {m:,} × {n:,} = {n * m:,} entries (at most {MAX_TENSOR_ENTRIES:,})")
+
+
 def _symbolic_allowed(entries: int, explicit: bool) -> MethodResult | None:
     if entries > MAX_DEFAULT_SYMBOLIC_ENTRIES and not explicit:
         return MethodResult("symbolic", status="skipped",
@@ -114,6 +127,7 @@ def compare_jacobian(problem: Problem, methods: list[str] | tuple[str, ...] = ME
     values = _output_values(problem)
     inputs, outputs = input_labels(point, wrt), output_labels(graph, values)
     n, m = len(inputs), len(outputs)
+    _check_matrix_size("Jacobian", n, m)
     results: dict[str, MethodResult] = {}
     for method in methods:
         if method == "forward":
@@ -180,7 +194,7 @@ def compare_jvp(problem: Problem, direction: Mapping[str, Any], methods: list[st
         if method == "forward":
             results[method] = run_method(method, lambda: (jvp(graph, point, v)[1], {"passes": 1}))
         elif method == "reverse":
-            results[method] = run_method(method, lambda: (
+            results[method] = _matrix_allowed(method, len(inputs) * len(outputs)) or run_method(method, lambda: (
                 split_like(jacobian_reverse(graph, point, wrt, values=values) @ flat_v, shapes),
                 {"passes": len(outputs)}))
         elif method == "central":
@@ -234,7 +248,7 @@ def compare_vjp(problem: Problem, cotangent: Any, methods: list[str] | tuple[str
         if method == "reverse":
             results[method] = run_method(method, lambda: (vjp(graph, point, u, wrt)[1], {"passes": 1}))
         elif method == "forward":
-            results[method] = run_method(method, lambda: (
+            results[method] = _matrix_allowed(method, len(inputs) * len(outputs)) or run_method(method, lambda: (
                 as_dict(flat_u @ jacobian_forward(graph, point, wrt, values=values), point, wrt),
                 {"passes": len(inputs)}))
         elif method == "central":
@@ -275,6 +289,7 @@ def compare_hessian(problem: Problem, methods: list[str] | tuple[str, ...] = MET
                          "wrap it in sum(...) or mean(...)")
     inputs = input_labels(point, wrt)
     n = len(inputs)
+    _check_matrix_size("Hessian", n, n)
     results: dict[str, MethodResult] = {}
     ad_done = False
     for method in methods:

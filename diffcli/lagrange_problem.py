@@ -146,7 +146,10 @@ def build_problem(objective: str, constraints: Sequence[str],
     variables = list(graph.variables)
     shapes = {v: tuple((shapes or {}).get(v, ())) for v in variables}
     probe = {v: np.full(shapes[v], 0.5) if shapes[v] else np.float64(0.5) for v in variables}
-    g_values = evaluate(graph, probe, upto=g_nodes) if g_nodes else []
+    g_values = evaluate(graph, probe, upto=[f_node, *g_nodes])
+    if np.shape(g_values[f_node]):
+        raise UsageError(f"the objective must be a scalar, but it has shape {np.shape(g_values[f_node])}; "
+                         "wrap it in sum(...)")
     multipliers, multiplier_shapes = [], []
     lagrangian = f_node
     for i, node in enumerate(g_nodes):

@@ -34,6 +34,8 @@ DEFAULT_STARTS = 20
 DEFAULT_BOX = (-10.0, 10.0)
 DEFAULT_TOL = 1e-10
 DEFAULT_MAX_ITER = 100
+MAX_STARTS = 100_000           # absurd counts are refused before any memory is spent on them
+MAX_MAX_ITER = 100_000
 MAX_COND = 1e12                 # beyond this the KKT matrix counts as singular
 PROBE_MAX_ENTRIES = 30          # the unboundedness probe is skipped on larger problems
 
@@ -417,6 +419,8 @@ def _bounds(text: str, label: str) -> tuple[float, float]:
         raise UsageError(f"{label}: the bounds must be numbers")
     if not float(low) < float(high):
         raise UsageError(f"{label}: LO must be less than HI, got {text.strip()!r}")
+    if not np.isfinite(float(high) - float(low)):  # NumPy cannot draw uniformly from a wider interval
+        raise UsageError(f"{label}: the box {text.strip()!r} is too wide (HI - LO must be below 1.8e308)")
     return float(low), float(high)
 
 
@@ -453,6 +457,7 @@ def start_points(problem: LagrangeProblem, given: list[dict[str, Any]], count: i
     return points
 
 
+@np.errstate(all="ignore")  # overflow in a far-off Newton step is handled (the step is refused), not printed
 def solve(objective: str | LagrangeProblem, constraints: Sequence[str] = (), *,
           starts: int = DEFAULT_STARTS, start: Sequence[Mapping[str, Any]] = (), seed: int = 0,
           box: Mapping[str, tuple[float, float]] | None = None, tol: float = DEFAULT_TOL,
@@ -474,6 +479,10 @@ def solve(objective: str | LagrangeProblem, constraints: Sequence[str] = (), *,
         raise UsageError("--seed must be a number >= 0")
     if max_iter < 1:
         raise UsageError("--max-iter must be at least 1")
+    if starts > MAX_STARTS:
+        raise UsageError(f"--starts: at most {MAX_STARTS:,}, got {starts:,}")
+    if max_iter > MAX_MAX_ITER:
+        raise UsageError(f"--max-iter: at most {MAX_MAX_ITER:,}, got {max_iter:,}")
     if sense not in (None, "min", "max"):
         raise UsageError(f"sense must be 'min', 'max' or None, not {sense!r}")
     box = dict(box) if box is not None else {v: DEFAULT_BOX for v in problem.variables}

@@ -105,13 +105,41 @@ def to_sympy(graph: Graph, roots: list[int], point: Point | None = None) -> tupl
             primitive = PRIMITIVES[op]
             if primitive.to_sympy is None:
                 raise SymbolicUnsupported(f"no symbolic form for '{op}'")
-            args = [exprs[j] for j in graph.inputs[node]]
+            args = _truth_or_number(sp, op, [exprs[j] for j in graph.inputs[node]])
             if "elementwise" in primitive.tags:
                 exprs[node] = _elementwise(sp, primitive.to_sympy, args, attrs)
             else:
                 exprs[node] = primitive.to_sympy(sp, *args, **attrs)
     symbols["__detached__"] = detached
-    return [exprs[r] for r in roots], symbols
+    return [_as_number(sp, exprs[r]) for r in roots], symbols
+
+
+# Where the graph takes a truth value: where's condition and the logical operators.
+_TRUTH_ARGUMENTS = {"where": (0,), "logical_and": (0, 1), "logical_or": (0, 1), "logical_not": (0,)}
+
+
+def _truth_or_number(sp: Any, op: str, args: list[Any]) -> list[Any]:
+    """NumPy mixes truth values and numbers freely ((x > 0)*y, x and y); SymPy does not."""
+    truth = _TRUTH_ARGUMENTS.get(op, ())
+    return [_as_truth(sp, a) if k in truth else _as_number(sp, a) for k, a in enumerate(args)]
+
+
+def _as_number(sp: Any, value: Any) -> Any:
+    """A SymPy truth value as 1 or 0, as NumPy counts it; anything else unchanged."""
+    if isinstance(value, np.ndarray):
+        return np.vectorize(lambda v: _as_number(sp, v), otypes=[object])(value) if value.size else value
+    if isinstance(value, sp.logic.boolalg.Boolean) and not isinstance(value, sp.Expr):
+        return sp.Piecewise((sp.Integer(1), value), (sp.Integer(0), True))
+    return value
+
+
+def _as_truth(sp: Any, value: Any) -> Any:
+    """A SymPy number as a truth value (nonzero is true, as in NumPy); truth values unchanged."""
+    if isinstance(value, np.ndarray):
+        return np.vectorize(lambda v: _as_truth(sp, v), otypes=[object])(value) if value.size else value
+    if isinstance(value, sp.Expr):
+        return sp.Ne(value, 0)
+    return value
 
 
 def _number(sp: Any, value: float) -> Any:

@@ -111,7 +111,9 @@ def symbolic_coefficients(graph: Graph, point: Point, variable: str, order: int,
                     substitutions[symbol] = exact_number(sp, point[name])
             t = sp.Symbol("t", real=True)
             center = exact_number(sp, point[variable])
-            shifted = expr.subs(substitutions).subs(symbols[variable], center + t)
+            shifted = expr.subs(substitutions)
+            if variable in symbols:  # absent when the output does not depend on it
+                shifted = shifted.subs(symbols[variable], center + t)
             if shifted.has(sp.Piecewise):
                 # sympy.series mishandles Piecewise (it expands the wrong branch, or none):
                 # Taylor's formula cₖ = f⁽ᵏ⁾(a)/k! picks the branch at the centre.

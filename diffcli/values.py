@@ -7,16 +7,15 @@ executed. `@file` reads a tensor from `.npy`, `.csv` or `.txt`.
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .errors import UsageError
-from .evaluate import as_value, evaluate
+from .evaluate import MAX_TENSOR_ENTRIES, as_value, evaluate
 from .parse import parse
-
-MAX_TENSOR_ENTRIES = 10_000_000
 
 
 def split_assignments(text: str) -> list[str]:
@@ -45,19 +44,24 @@ def read_value(text: str, option: str = "--at", name: str = "") -> Any:
     try:
         graph = parse(text, list_is_tensor=True)
     except UsageError as error:
-        raise UsageError(f"{label}: cannot read the value {text!r}: {error}") from None
+        raise UsageError(f"{label}: cannot read the value {_shown(text)}: {error}") from None
     if graph.variables:
-        raise UsageError(f"{label}: the value {text!r} uses the unknown name '{next(iter(graph.variables))}'")
+        raise UsageError(f"{label}: the value {_shown(text)} uses the unknown name '{next(iter(graph.variables))}'")
     if len(graph.outputs) != 1:
-        raise UsageError(f"{label}: the value {text!r} must be one number or one nested list")
+        raise UsageError(f"{label}: the value {_shown(text)} must be one number or one nested list")
     try:
         value = evaluate(graph, {})[graph.outputs[0]]
     except UsageError as error:
-        raise UsageError(f"{label}: cannot read the value {text!r}: {error.message}") from None
+        raise UsageError(f"{label}: cannot read the value {_shown(text)}: {error.message}") from None
     value = as_value(value)
     if not np.isfinite(value).all():
-        raise UsageError(f"{label}: the value {text!r} is not finite")
+        raise UsageError(f"{label}: the value {_shown(text)} is not finite")
     return value
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """The value as quoted in a message: long ones shortened, so the message stays one line."""
+    return repr(text if len(text) <= limit else f"{text[:limit // 2]}…{text[-limit // 4:]}")
 
 
 def _read_file(path_text: str, label: str) -> Any:
@@ -66,11 +70,13 @@ def _read_file(path_text: str, label: str) -> Any:
         raise UsageError(f"{label}: no such file: {path_text}")
     try:
         if path.suffix == ".npy":
-            data = np.load(path, allow_pickle=False)
+            data = np.load(path, allow_pickle=False, mmap_mode="r")  # the header first: refuse before reading
+            if data.size <= MAX_TENSOR_ENTRIES:
+                data = np.array(data)
         elif path.suffix == ".csv":
-            data = np.loadtxt(path, delimiter=",", dtype=np.float64, ndmin=1)
+            data = np.loadtxt(path, delimiter=",", dtype=np.float64, ndmin=1, max_rows=MAX_TENSOR_ENTRIES + 1)
         else:
-            data = np.loadtxt(path, dtype=np.float64, ndmin=1)
+            data = np.loadtxt(path, dtype=np.float64, ndmin=1, max_rows=MAX_TENSOR_ENTRIES + 1)
     except (ValueError, OSError) as error:
         raise UsageError(f"{label}: cannot read {path_text}: {error}") from None
     if data.size > MAX_TENSOR_ENTRIES:
@@ -90,7 +96,8 @@ def read_assignments(texts: list[str] | str | None, option: str = "--at") -> dic
     for text in texts:
         for part in split_assignments(text):
             name, sep, value = part.partition("=")
-            name = name.strip()
+            # Python reads identifiers in NFKC form, so the formula's 'ｘ' is 'x': names here too.
+            name = unicodedata.normalize("NFKC", name.strip())
             if not sep:
                 raise UsageError(f"{option}: expected NAME=VALUE, got {part!r}")
             if not name.isidentifier():

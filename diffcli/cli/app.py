@@ -54,6 +54,7 @@ class _Group(TyperGroup):
 
 
 def _fail(message: str, code: int) -> None:
+    message = " ".join(message.splitlines())  # one line, even when it quotes user text with a newline
     sys.stderr.write(f"diffcli: error: {message}\n")
     sys.stderr.flush()
     sys.exit(code)

@@ -15,7 +15,7 @@ from .family import finish
 EXAMPLES = """
 [bold]Examples[/bold]
 
-  diffcli jacobian "[x*y, x+y]" --at x=1,y=2
+  diffcli jacobian "\\[x*y, x+y]" --at x=1,y=2
 
   diffcli jacobian "sum(x**2)" --at "x=[1,2,3,4,5,6]" --mode both     # 6 forward passes, 1 reverse
 

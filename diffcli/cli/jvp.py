@@ -15,7 +15,7 @@ from .family import finish
 EXAMPLES = """
 [bold]Examples[/bold]
 
-  diffcli jvp "[x*y, x+y, sin(x)]" --at x=1,y=2 --dir x=1,y=0
+  diffcli jvp "\\[x*y, x+y, sin(x)]" --at x=1,y=2 --dir x=1,y=0
 
   diffcli jvp "A @ x" --at "x=[1,2]" --let "A=[[1,2],[3,4]]" --dir "x=[1,0]"     # first column of A
 

@@ -17,7 +17,7 @@ EXAMPLES = """
 
   diffcli vjp "x*1024" --at "x=[1,2,3]" --cotangent "[0.1,1.0,0.0001]"
 
-  diffcli vjp "[x*y, x+y]" --at x=1,y=2 --cotangent "[1,0]"       # the gradient of x*y
+  diffcli vjp "\\[x*y, x+y]" --at x=1,y=2 --cotangent "[1,0]"       # the gradient of x*y
 
   diffcli vjp "A @ x" --at "x=[1,2]" --let "A=[[1,2],[3,4]]" --cotangent "[1,1]" --json | jq .methods.reverse.vjp
 """
