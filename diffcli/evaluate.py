@@ -70,15 +70,8 @@ def evaluate(graph: Graph, point: Point, *, upto: list[int] | None = None) -> li
                 except MemoryError:
                     _check_size(graph, node, None)
                 value = values[node]
-                # A comparison's truth value is a number to the rest of the formula (sigmoid(x > 0),
-                # (x > 0) - 1); NumPy refuses arithmetic such as `-` on booleans.
-                if type(value) is np.ndarray:
-                    if value.size > MAX_TENSOR_ENTRIES:
-                        _check_size(graph, node, value.size)
-                    if value.dtype.kind == "b":
-                        values[node] = value.astype(np.float64)
-                elif type(value) is np.bool_:
-                    values[node] = np.float64(value)
+                if type(value) is np.ndarray and value.size > MAX_TENSOR_ENTRIES:
+                    _check_size(graph, node, value.size)
     return values
 
 

@@ -379,6 +379,20 @@ _elementwise("minimum", np.minimum, lambda ans, x, y: tie_weight(y, x), lambda a
 _nondiff("step", _step, to_sympy=lambda sp, x: sp.Piecewise((1, x > 0), (0, True)))
 _nondiff("tie_weight", _tie_weight, to_sympy=lambda sp, x, y: (sp.sign(x - y) + 1) / 2)
 _nondiff("detach", lambda x: x, to_sympy=lambda sp, x: x, description="value with derivative zero")
+def _truth(test: Callable[..., Any]) -> Callable[..., Any]:
+    """A comparison or logical op whose truth value is the number 1.0 or 0.0.
+
+    To the rest of a formula a truth value is a number (sigmoid(x > 0), (x > 0) - 1),
+    and NumPy refuses some arithmetic on booleans; `where` reads nonzero as true.
+    """
+    def impl(*args: Any) -> Any:
+        result = test(*args)
+        return result.astype(np.float64) if type(result) is np.ndarray else np.float64(result)
+
+    impl.__name__ = test.__name__
+    return impl
+
+
 for _name, _impl, _sym, _to in (
     ("lt", np.less, "<", lambda sp, a, b: sp.Lt(a, b)),
     ("le", np.less_equal, "<=", lambda sp, a, b: sp.Le(a, b)),
@@ -388,10 +402,11 @@ for _name, _impl, _sym, _to in (
     ("ne", np.not_equal, "!=", lambda sp, a, b: sp.Ne(a, b)),
 ):
     # A comparison sits on a branch boundary where its two sides are equal.
-    _nondiff(_name, _impl, symbol=_sym, to_sympy=_to, kink=np.equal, tags=frozenset({"comparison", "elementwise"}))
-_nondiff("logical_and", np.logical_and, symbol="and", to_sympy=lambda sp, a, b: sp.And(a, b))
-_nondiff("logical_or", np.logical_or, symbol="or", to_sympy=lambda sp, a, b: sp.Or(a, b))
-_nondiff("logical_not", np.logical_not, symbol="not", to_sympy=lambda sp, a: sp.Not(a))
+    _nondiff(_name, _truth(_impl), symbol=_sym, to_sympy=_to, kink=np.equal,
+             tags=frozenset({"comparison", "elementwise"}))
+_nondiff("logical_and", _truth(np.logical_and), symbol="and", to_sympy=lambda sp, a, b: sp.And(a, b))
+_nondiff("logical_or", _truth(np.logical_or), symbol="or", to_sympy=lambda sp, a, b: sp.Or(a, b))
+_nondiff("logical_not", _truth(np.logical_not), symbol="not", to_sympy=lambda sp, a: sp.Not(a))
 
 
 # where(c, a, b): the derivative follows the branch taken. With a scalar condition

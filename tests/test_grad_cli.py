@@ -168,7 +168,7 @@ def test_readme_test_command_is_what_ci_runs():
 def test_formula_starting_with_minus():
     refused = run_cli("grad", "-x", "--at", "x=1")
     assert refused.returncode == 2
-    assert "needs a space before it" in refused.stderr
+    assert "put a space before it" in refused.stderr
     doc = run_json("grad", " -x**2", "--at", "x=3", "-m", "reverse")
     assert doc["methods"]["reverse"]["grad"] == {"x": -6.0}
     indented = run_cli("grad", "   x + foo(1)", "--at", "x=1")

@@ -35,7 +35,7 @@ class _Group(TyperGroup):
             option = getattr(error, "option_name", "") or ""
             if type(error).__name__ == "NoSuchOption" and option.startswith("-") and not option.startswith("--"):
                 # A formula like "-x" looks like an option to the shell-style parser.
-                message += f" (a formula starting with '-' needs a space before it: \" {option}\")"
+                message += f" (if it is a formula starting with '-', put a space before it: \" {option}\")"
             if error.ctx is not None and error.ctx.command.name and error.ctx.command.name != "diffcli":
                 message = f"{error.ctx.command.name}: {message}"
             _fail(message, 2)
