@@ -68,6 +68,9 @@ def _central_with_estimate(f: Callable[[float], float], x: float, h: float, fx: 
     if not _finite(fp, fm, fp2, fm2):
         return None
     d1 = (fp - fm) / (2 * h)
+    if not math.isfinite(d1):
+        # Every value is finite but the quotient overflows: the slope is beyond the largest double.
+        return d1, 0.0
     d2 = (fp2 - fm2) / (4 * h)
     truncation = abs(d2 - d1) / 3.0
     roundoff = EPS * max(abs(fx), abs(fp), abs(fm)) / h
@@ -153,6 +156,12 @@ def differentiate(f: Callable[[float], float], x: float, *, h: float | None = No
     return Difference(math.nan, step, math.nan, scheme, "no finite difference fits inside the domain")
 
 
+def unreliable(result: Difference, tolerance: float = 1e-3) -> bool:
+    """An estimate whose own error bound is a sizeable fraction of it (or of 1)."""
+    return (math.isfinite(result.value) and math.isfinite(result.error_estimate)
+            and result.error_estimate > tolerance * max(1.0, abs(result.value)))
+
+
 def scalar_function(graph: Graph, point: Point, name: str, index: tuple[int, ...], output: int = 0) -> Callable[[float], float]:
     """t ↦ f(point with entry `index` of variable `name` set to t), as a float."""
     root = graph.outputs[output]
@@ -181,9 +190,13 @@ def gradient_central(graph: Graph, point: Point, wrt: list[str], *, output: int 
             result = differentiate(scalar_function(graph, point, name, index, output), float(x[index]),
                                    h=h, richardson=richardson)
             values[index], steps[index], estimates[index] = result.value, result.step, result.error_estimate
+            where = f"{name}[{', '.join(map(str, index))}]" if index else name
             if result.note:
-                where = f"{name}[{', '.join(map(str, index))}]" if index else name
                 details["notes"].append(f"{where}: {result.note}")
+            if unreliable(result):
+                details["notes"].append(
+                    f"{where}: the estimated error ({result.error_estimate:.2g}) is large against the value "
+                    f"({result.value:.2g}): the step may straddle a pole or a kink; do not trust this entry")
         unwrap = (lambda a: a[()]) if x.ndim == 0 else (lambda a: a)
         gradient[name] = unwrap(values)
         details["step"][name] = unwrap(steps)

@@ -70,3 +70,16 @@ def test_fixed_step_and_schemes():
 def test_tensor_variable_entries():
     gradient, _ = gradient_central(parse("x[0]*x[1]"), {"x": np.array([2.0, 3.0])}, ["x"])
     np.testing.assert_allclose(gradient["x"], [3.0, 2.0], rtol=1e-9)
+
+
+def test_overflowing_slope_is_infinite_not_a_wrong_number():
+    gradient, _ = gradient_central(parse("1/x"), {"x": np.float64(1e-160)}, ["x"])
+    assert gradient["x"] == -math.inf
+
+
+def test_a_step_straddling_a_pole_is_flagged():
+    gradient, details = gradient_central(parse("1/(x - 1e-10)"), {"x": np.float64(0.0)}, ["x"])
+    assert gradient["x"] > 0  # wrong sign: the true slope is -1e20
+    assert any("do not trust this entry" in note for note in details["notes"])
+    _, quiet = gradient_central(parse("sin(1000*x)"), {"x": np.float64(1.0)}, ["x"])
+    assert quiet["notes"] == []
