@@ -16,28 +16,20 @@ def _symbolic_setup(graph: Graph, point: Point, roots: list[int]) -> tuple[Any, 
     """SymPy, the flat list of output expressions, the symbols, and the point as substitutions."""
     import sympy as sp
 
-    from .symbolic import DIGITS, to_sympy
+    from .symbolic import point_substitutions, to_sympy
 
     exprs, symbols = to_sympy(graph, roots, point)
     flat = [e for expr in exprs for e in np.asarray(expr, dtype=object).ravel()]
-    substitutions: dict[Any, Any] = {}
-    for name, symbol in symbols.items():
-        if name == "__detached__":
-            for stand_in, value in symbol.items():
-                substitutions[stand_in] = sp.Float(float(value), DIGITS)
-            continue
-        values = np.asarray(point[name], dtype=np.float64)
-        for index in np.ndindex(np.shape(symbol)):
-            substitutions[np.asarray(symbol, dtype=object)[index]] = sp.Float(float(values[index]), DIGITS)
+    substitutions = point_substitutions(sp, symbols, point)
     return sp, flat, symbols, substitutions
 
 
 def _value_at(sp: Any, expr: Any, substitutions: dict[Any, Any]) -> float:
     """A SymPy derivative at the point; NaN where SymPy leaves it unevaluated (DiracDelta(0), …)."""
-    from .symbolic import _to_float
+    from .symbolic import value_at
 
     try:
-        return _to_float(sp, expr, substitutions)
+        return value_at(sp, expr, substitutions)
     except (TypeError, ValueError):
         return math.nan
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import signal
 import threading
-import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -161,6 +160,25 @@ def _to_float(sp: Any, expr: Any, substitutions: dict[Any, Any]) -> float:
         return complex_value.real if abs(complex_value.imag) < 1e-25 else float("nan")
 
 
+def point_substitutions(sp: Any, symbols: dict[str, Any], point: Point) -> dict[Any, Any]:
+    """{symbol: value} for every variable entry at `point`, and for every `detach` stand-in."""
+    substitutions: dict[Any, Any] = {}
+    for name, symbol in symbols.items():
+        if name == "__detached__":
+            for stand_in, value in symbol.items():
+                substitutions[stand_in] = _number(sp, float(value))
+            continue
+        values = np.asarray(point[name], dtype=np.float64)
+        for index in np.ndindex(np.shape(symbol)):
+            substitutions[np.asarray(symbol, dtype=object)[index]] = sp.Float(float(values[index]), DIGITS)
+    return substitutions
+
+
+def value_at(sp: Any, expr: Any, substitutions: dict[Any, Any]) -> float:
+    """A SymPy expression at the point, as a float (30 digits of work, then rounded)."""
+    return _to_float(sp, expr, substitutions)
+
+
 def gradient_symbolic(graph: Graph, point: Point, wrt: list[str], *, output: int = 0,
                       timeout: float | None = 5.0) -> tuple[Any, dict[str, Any]]:
     """f and ∇f at `point` from SymPy, evaluated to 30 digits; raises SymbolicTimeout.
@@ -177,18 +195,7 @@ def gradient_symbolic(graph: Graph, point: Point, wrt: list[str], *, output: int
         (expr,), symbols = to_sympy(graph, [root], point)
         if isinstance(expr, np.ndarray):
             raise UsageError("the symbolic gradient needs a scalar function")
-        substitutions: dict[Any, Any] = {}
-        for name, symbol in symbols.items():
-            if name == "__detached__":
-                for stand_in, value in symbol.items():
-                    substitutions[stand_in] = _number(sp, float(value))
-                continue
-            value = np.asarray(point[name], dtype=np.float64)
-            if isinstance(symbol, np.ndarray):
-                for index in np.ndindex(symbol.shape):
-                    substitutions[symbol[index]] = sp.Float(float(value[index]), DIGITS)
-            else:
-                substitutions[symbol] = sp.Float(float(value), DIGITS)
+        substitutions = point_substitutions(sp, symbols, point)
         value = _to_float(sp, expr, substitutions)
         gradient: dict[str, Any] = {}
         for name in wrt:
@@ -204,9 +211,3 @@ def gradient_symbolic(graph: Graph, point: Point, wrt: list[str], *, output: int
             else:
                 gradient[name] = _to_float(sp, sp.diff(expr, symbol), substitutions)
     return value, gradient
-
-
-def timed(function: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
-    start = time.perf_counter()
-    result = function(*args, **kwargs)
-    return result, time.perf_counter() - start

@@ -22,10 +22,10 @@ import numpy as np
 
 from .errors import UsageError
 from .evaluate import Point, evaluate, is_finite, nonfinite_reason
-from .forward import jvp_sweep, zeros_like
+from .forward import jvp_sweep
 from .graph import Graph
 from .naming import node_expression, node_names, operand_text, public_op
-from .reverse import vjp_sweep
+from .reverse import ones_like, vjp_sweep, zeros_like
 from .rule_text import adjoint_rule, tangent_rule
 
 MODES = ("forward", "reverse")
@@ -60,7 +60,7 @@ def default_direction(point: Point, wrt: list[str]) -> dict[str, Any]:
     """Forward mode's default seed: ẋ = 1 (every entry) for the first variable, 0 elsewhere."""
     if not wrt:
         raise UsageError("the formula has no variable to differentiate")
-    return {wrt[0]: _ones_like(point[wrt[0]])}
+    return {wrt[0]: ones_like(point[wrt[0]])}
 
 
 def trace(graph: Graph, point: Point, mode: str, wrt: list[str], direction: Mapping[str, Any] | None = None,
@@ -82,7 +82,7 @@ def trace(graph: Graph, point: Point, mode: str, wrt: list[str], direction: Mapp
             derivatives = jvp_sweep(graph, values, seeds, graph.ancestors([root]))
         else:
             direction = {}
-            derivatives = vjp_sweep(graph, values, {root: _ones_like(values[root])}, nodes)
+            derivatives = vjp_sweep(graph, values, {root: ones_like(values[root])}, nodes)
     names = node_names(graph, [root])
     needed = graph.ancestors([root])
     order = [n for n in range(len(graph)) if needed[n] and graph.ops[n] != "const"]
@@ -104,11 +104,6 @@ def trace(graph: Graph, point: Point, mode: str, wrt: list[str], direction: Mapp
     # A trace that goes wrong is worth seeing: show it, and say where the trouble starts.
     warnings = [] if is_finite(values[root]) else [nonfinite_reason(graph, values, root)]
     return Trace(mode, steps, names.get(root, "f"), direction, warnings)
-
-
-def _ones_like(value: Any) -> Any:
-    """1.0 (a NumPy scalar) for a scalar, an array of ones for a tensor."""
-    return np.ones(np.shape(value))[()]
 
 
 def _as_array(tangent: Any, like: Any) -> Any:
