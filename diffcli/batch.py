@@ -25,7 +25,7 @@ import numpy as np
 from .errors import UsageError
 from .evaluate import describe_node, evaluate, nonfinite_reason
 from .graph import Graph
-from .primitives import PRIMITIVES
+from .primitives import PRIMITIVES, all_finite
 from .problem import make_problem
 from .reverse import vjp_sweep
 
@@ -139,14 +139,15 @@ def batch_gradient(expr: str | Graph, points: Mapping[str, np.ndarray], let: Map
             point = {**constants, **{name: column[begin:end] for name, column in points.items()}}
             values = evaluate(graph, point, upto=[root])
             value[begin:end] = values[root]
-            # A read-only view of ones: the seed costs nothing to make.
-            adjoints = vjp_sweep(graph, values, {root: np.broadcast_to(1.0, (end - begin,))}, nodes)
+            # The seed is the number 1, standing for 1 at every point (see `unbroadcast`):
+            # every op here acts on each point alone, and 1·∂ costs no multiplication.
+            adjoints = vjp_sweep(graph, values, {root: np.float64(1.0)}, nodes)
             for name, node in zip(problem.wrt, nodes):
                 grad[name][begin:end] = 0.0 if adjoints[node] is None else adjoints[node]
             if progress is not None:
                 progress(end, rows)
     seconds = time.perf_counter() - start
-    if not _all_finite(value):
+    if not all_finite(value):
         undefined = ~np.isfinite(value)
         for column in grad.values():
             column[undefined] = np.nan  # no derivative where the function itself is undefined
@@ -156,23 +157,18 @@ def batch_gradient(expr: str | Graph, points: Mapping[str, np.ndarray], let: Map
     return result
 
 
-def _all_finite(column: np.ndarray) -> bool:
-    # A finite sum means no NaN or infinity anywhere (an overflowing sum just takes the slow path).
-    return bool(np.isfinite(np.sum(column)) or np.isfinite(column).all())
-
-
 def _nonfinite_warnings(graph: Graph, root: int, points: Mapping[str, np.ndarray], constants: dict[str, Any],
                         result: BatchResult) -> list[str]:
     """One warning for rows where f is not finite (with the reason at the first), one for ∇f."""
     messages = []
-    if not _all_finite(result.value):
+    if not all_finite(result.value):
         bad = ~np.isfinite(result.value)
         row = int(np.argmax(bad))
         point = {**constants, **{name: column[row] for name, column in points.items()}}
         reason = nonfinite_reason(graph, evaluate(graph, point, upto=[root]), root)
         messages.append(f"f is not finite at {int(bad.sum())} of {result.rows} points "
                         f"(first at point {row + 1}: {reason})")
-    if not all(_all_finite(column) for column in result.grad.values()):
+    if not all(all_finite(column) for column in result.grad.values()):
         bad_grad = np.zeros(result.rows, dtype=bool)
         for column in result.grad.values():
             bad_grad |= ~np.isfinite(column)

@@ -27,6 +27,9 @@ def vjp_sweep(graph: Graph, values: list[Any], seeds: Mapping[int, Any], wrt: li
     for node, seed in seeds.items():
         adjoints[node] = seed
     last = max(seeds) if seeds else -1
+    # Nodes whose adjoint is an array this sweep made by adding, and nobody else holds
+    # yet: later contributions are added into it in place (one allocation per node).
+    owned: set[int] = set()
     for node in range(last, -1, -1):
         g = adjoints[node]
         op = ops[node]
@@ -52,9 +55,24 @@ def vjp_sweep(graph: Graph, values: list[Any], seeds: Mapping[int, Any], wrt: li
             if contribution is None:
                 continue
             previous = adjoints[parent]
-            # `+` adds NumPy values or builds an `add` node on graph references alike.
-            adjoints[parent] = contribution if previous is None else previous + contribution
+            if previous is None:
+                adjoints[parent] = contribution
+            elif parent in owned and _addable_in_place(previous, contribution):
+                np.add(previous, contribution, out=previous)
+            else:
+                # `+` adds NumPy values or builds an `add` node on graph references alike.
+                adjoints[parent] = previous + contribution
+                if type(adjoints[parent]) is np.ndarray:
+                    owned.add(parent)
     return adjoints
+
+
+def _addable_in_place(total: np.ndarray, term: Any) -> bool:
+    """`total += term` keeps total's shape and float64 type (a real term that fits)."""
+    if type(term) is np.float64:
+        return total.dtype == np.float64
+    return (total.dtype == np.float64 and type(term) is np.ndarray and term.dtype == np.float64
+            and term.shape == total.shape)
 
 
 def ones_like(value: Any) -> Any:
