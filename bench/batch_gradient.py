@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from peers import Times, autograd_times, best_of_pair, jax_times  # noqa: E402
 
-from diffcli.batch import CHUNK, batch_gradient  # noqa: E402
-from diffcli.evaluate import evaluate  # noqa: E402
+from diffcli.batch import batch_gradient  # noqa: E402
+from diffcli.chunked import ChunkedProgram  # noqa: E402
 from diffcli.parse import parse  # noqa: E402
 
 EXPR = "3*x**3 - 5*x**2 + sin(x)*exp(-x)"
@@ -37,19 +37,11 @@ def exact_gradient(x: np.ndarray) -> np.ndarray:
 
 
 def diffcli_times(x: np.ndarray, repeat: int) -> Times:
-    """diffcli's chunked evaluation alone, then `batch_gradient` (value and gradient)."""
+    """f alone, then f and ∇f (`batch_gradient`), both through diffcli's chunked evaluator."""
     graph = parse(EXPR)
-    root = graph.outputs[0]
-
-    def value() -> np.ndarray:
-        # The same chunked interpreter pass that `grad --at-file` makes, without the sweep.
-        out = np.empty(x.size)
-        with np.errstate(all="ignore"):
-            for begin in range(0, x.size, CHUNK):
-                out[begin:begin + CHUNK] = evaluate(graph, {"x": x[begin:begin + CHUNK]}, upto=[root])[root]
-        return out
-
-    f_time, g_time, result = best_of_pair(repeat, value, lambda: batch_gradient(graph, {"x": x}))
+    program = ChunkedProgram(graph, graph.outputs, ["x"], {})
+    f_time, g_time, result = best_of_pair(repeat, lambda: program.run({"x": x})[0],
+                                          lambda: batch_gradient(graph, {"x": x}))
     return f_time, g_time, float(np.max(np.abs(result.grad["x"] - exact_gradient(x))))
 
 

@@ -1,15 +1,15 @@
-"""Value and gradient at many points at once: one vectorised reverse sweep per chunk.
+"""Value and gradient at many points at once: ∇f built once as a graph, then run on columns.
 
 A formula that acts on each point separately (only elementwise ops, scalar constants)
 can be evaluated with every variable bound to a column of N values: entry i of the
-result is f at point i. A single reverse sweep seeded with ones then gives, in entry i
-of each variable's adjoint, ∂f/∂x at point i — because point i's output depends on point
-i's inputs only. Formulas that mix points (sum, @, indexing, stacking) would make that
-wrong, so they are refused up front, naming the op.
+result is f at point i. The same holds for its gradient: reverse mode, run once in graph
+mode, turns f into a graph that computes f and ∂f/∂x for each variable (JAX would call
+this tracing `value_and_grad` once and running it many times), and each of its nodes
+again acts on each point alone. Formulas that mix points (sum, @, indexing, stacking)
+would make that wrong, so they are refused up front, naming the op.
 
-Rows go through in chunks of `CHUNK` so the working set stays in cache (in
-bench/batch_gradient.py a chunked pass beats one pass over all 10^6 points) and a
-progress callback can be told how far it got.
+`chunked.ChunkedProgram` then evaluates that graph chunk by chunk with a few reused
+buffers, and a progress callback is told how far it got.
 """
 
 from __future__ import annotations
@@ -18,21 +18,19 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 
+from .chunked import CHUNK, ChunkedProgram, Progress
 from .errors import UsageError
 from .evaluate import describe_node, evaluate, nonfinite_reason
 from .graph import Graph
 from .primitives import PRIMITIVES, all_finite
 from .problem import make_problem
-from .reverse import vjp_sweep
+from .reverse import gradient_graph
 
-CHUNK = 32_768  # 256 kB per array: the sweep's temporaries stay in cache
 MAX_ROWS = 50_000_000
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -128,24 +126,15 @@ def batch_gradient(expr: str | Graph, points: Mapping[str, np.ndarray], let: Map
         raise UsageError("grad needs a scalar function; for a list of outputs use jacobian")
     root = graph.outputs[0]
     check_pointwise(graph, [root])
-    nodes = [graph.variables[name] for name in problem.wrt]
-    value = np.empty(rows)
-    grad = {name: np.empty(rows) for name in problem.wrt}
     constants = {name: problem.point[name] for name in let}
     start = time.perf_counter()
-    with np.errstate(all="ignore"):
-        for begin in range(0, rows, chunk):
-            end = min(begin + chunk, rows)
-            point = {**constants, **{name: column[begin:end] for name, column in points.items()}}
-            values = evaluate(graph, point, upto=[root])
-            value[begin:end] = values[root]
-            # The seed is the number 1, standing for 1 at every point (see `unbroadcast`):
-            # every op here acts on each point alone, and 1·∂ costs no multiplication.
-            adjoints = vjp_sweep(graph, values, {root: np.float64(1.0)}, nodes)
-            for name, node in zip(problem.wrt, nodes):
-                grad[name][begin:end] = 0.0 if adjoints[node] is None else adjoints[node]
-            if progress is not None:
-                progress(end, rows)
+    # Reverse mode run once in graph mode gives ∇f as a graph (as for the Hessian); the
+    # first point only fixes shapes, which are scalar per point, so the same graph holds
+    # at every point. f and ∇f are then evaluated together, chunk by chunk.
+    gradient, gradient_nodes = gradient_graph(graph, problem.point, problem.wrt)
+    program = ChunkedProgram(gradient, [root, *gradient_nodes], list(points), constants)
+    value, *columns = program.run(points, chunk=chunk, progress=progress)
+    grad = dict(zip(problem.wrt, columns))
     seconds = time.perf_counter() - start
     if not all_finite(value):
         undefined = ~np.isfinite(value)

@@ -14,7 +14,7 @@ is reported as such instead of hanging.
 >>> from diffcli.parse import parse
 >>> [f] = derivative_formulas(parse("3*x**3 - 5*x**2"), {"x": 1.0}, ["x"])
 >>> f.text, f.ad_size
-('x*(9*x - 10)', 10)
+('x*(9*x - 10)', 8)
 """
 
 from __future__ import annotations

@@ -85,6 +85,10 @@ class Graph:
         self._index[key] = node
         return node
 
+    def find(self, op: str, inputs: tuple[int, ...], attrs: Attrs = ()) -> int | None:
+        """The id of the node `op(inputs)` if the graph has it, else None."""
+        return self._index.get((op, inputs, attrs))
+
     def var(self, name: str) -> int:
         """The input variable `name` (created on first use, in order of appearance)."""
         node = self.add("var", (), (("name", name),))

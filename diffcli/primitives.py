@@ -41,7 +41,9 @@ class Primitive:
     linear maps of structural ops (returning None means a structural zero).
     `differentiable=False` marks ops whose derivative is zero everywhere it exists
     (comparisons, `detach`). `kink(*args)` flags points where the op is not
-    differentiable; `domain(ans, *args)` explains a non-finite result.
+    differentiable; `domain(ans, *args)` explains a non-finite result. `tags`:
+    "elementwise" (acts entry by entry), "comparison" (a branch test), "out" (`impl`
+    accepts `out=` like a ufunc, so the chunked evaluator can reuse buffers).
     """
 
     name: str
@@ -106,7 +108,7 @@ def chain(g: Any, partial: Any) -> Any:
     if partial is MINUS_ONE:
         return neg(g)
     if type(g) is np.float64:
-        # A scalar cotangent of ±1 (the batch sweep's seed, and what `+`/`-` pass on)
+        # A cotangent of ±1 (the seed of a scalar output, and what `+`/`-` pass on)
         # needs no multiplication: 1·∂ is ∂ bit for bit, infinities and NaN included.
         if g == 1.0:
             return partial
@@ -118,14 +120,7 @@ def chain(g: Any, partial: Any) -> Any:
 
 
 def unbroadcast(cotangent: Any, like: Any) -> Any:
-    """Sum a cotangent over the axes along which `like` was broadcast.
-
-    A scalar cotangent for a tensor stands for that number at every entry: only the
-    batch sweep makes one (a formula that acts on each point alone, seeded with 1), and
-    there no entry is summed with another, so it passes through as it is.
-    """
-    if type(cotangent) is np.float64:
-        return cotangent
+    """Sum a cotangent over the axes along which `like` was broadcast."""
     target = shape_of(like)
     if shape_of(cotangent) == target:
         return cotangent
@@ -147,8 +142,9 @@ def _scalar(result: Any) -> Any:
     return result[()] if isinstance(result, np.ndarray) and result.ndim == 0 else result
 
 
-def _strong_multiply(a: Any, b: Any) -> Any:
-    product = np.multiply(a, b)
+def _strong_multiply(a: Any, b: Any, out: np.ndarray | None = None) -> Any:
+    """a·b, except that 0·∞ and 0·NaN are 0; `out` (not overlapping a or b) receives it."""
+    product = np.multiply(a, b, out=out)
     if type(product) is np.float64:
         if math.isfinite(product) or not (a == 0 or b == 0):
             return product
@@ -158,9 +154,15 @@ def _strong_multiply(a: Any, b: Any) -> Any:
         # is neither, so the product is already right (and the array scan is skipped).
         return product
     if not all_finite(product):
-        zero = (np.asarray(a) == 0) | (np.asarray(b) == 0)
-        product = _scalar(np.where(zero, 0.0, product))
+        np.copyto(product, 0.0, where=(np.asarray(a) == 0) | (np.asarray(b) == 0))
     return product
+
+
+def reuse_product(product: Any, a: Any, b: Any) -> Any:
+    """The strong product of a and b, given their plain product a·b (which it equals where finite)."""
+    if all_finite(product):
+        return product
+    return _strong_multiply(a, b)
 
 
 def all_finite(values: Any) -> bool:
@@ -181,21 +183,23 @@ def _finite_nonzero_scalar(value: Any) -> bool:
     return type(value) is np.float64 and value != 0.0 and math.isfinite(value)
 
 
-def _power(x: Any, y: Any) -> Any:
+def _power(x: Any, y: Any, out: np.ndarray | None = None) -> Any:
     """x**y; a small whole exponent by multiplication, as np.power calls pow() per entry (~25× slower).
 
     Exponents 1 and 2 give the same bits as np.power; 3 and 4 agree within two ulps.
+    `out`, if given, receives the result.
     """
     if type(y) is np.float64 and isinstance(x, (np.ndarray, np.float64)) and x.dtype == np.float64:
         if y == 1.0:
-            return x  # values are never written to, so sharing the array is safe
+            # Values are never written to, so sharing the array is safe.
+            return x if out is None else np.positive(x, out=out)
         if y == 2.0:
-            return np.square(x)
-        if y == 3.0:
-            return np.multiply(np.square(x), x)
-        if y == 4.0:
-            return np.square(np.square(x))
-    return np.power(x, y)
+            return np.square(x, out=out)
+        if y in (3.0, 4.0):
+            square = np.square(x, out=out)
+            again = square if type(square) is np.ndarray else None  # a fresh array or `out`
+            return np.multiply(square, x, out=again) if y == 3.0 else np.square(square, out=again)
+    return np.power(x, y, out=out)
 
 
 def _where(condition: Any, a: Any, b: Any) -> Any:
@@ -326,7 +330,8 @@ def _inv_domain(ans: Any, x: Any) -> str | None:
 
 
 def _elementwise(name: str, impl: Callable[..., Any], *partials: Callable[..., Any] | None, **extra: Any) -> None:
-    register(Primitive(name=name, impl=impl, partials=partials, tags=frozenset({"elementwise"}), **extra))
+    extra.setdefault("tags", frozenset({"elementwise"}))
+    register(Primitive(name=name, impl=impl, partials=partials, **extra))
 
 
 def _nondiff(name: str, impl: Callable[..., Any], **extra: Any) -> None:
@@ -345,13 +350,14 @@ _elementwise("mul", np.multiply, lambda ans, x, y: y, lambda ans, x, y: x, symbo
              to_sympy=lambda sp, x, y: x * y)
 # The chain rule's own product: like mul, but 0·∞ = 0 (see `chain`).
 _elementwise("smul", _strong_multiply, lambda ans, x, y: y, lambda ans, x, y: x, symbol="*",
-             to_sympy=lambda sp, x, y: x * y)
+             to_sympy=lambda sp, x, y: x * y, tags=frozenset({"elementwise", "out"}))
 _elementwise("div", np.divide, lambda ans, x, y: 1.0 / y, lambda ans, x, y: neg(ans / y), symbol="/",
              domain=_div_domain, to_sympy=lambda sp, x, y: x / y)
 _elementwise("pow", _power,
              lambda ans, x, y: smul(y, power(x, y - 1.0)),
              lambda ans, x, y: smul(ans, log(x)),
-             symbol="**", domain=_pow_domain, to_sympy=lambda sp, x, y: x**y)
+             symbol="**", domain=_pow_domain, to_sympy=lambda sp, x, y: x**y,
+             tags=frozenset({"elementwise", "out"}))
 _elementwise("neg", np.negative, lambda ans, x: MINUS_ONE, symbol="-", to_sympy=lambda sp, x: -x)
 
 # Elementary functions.

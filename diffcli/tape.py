@@ -12,6 +12,7 @@ and the tape can fold constants and drop multiplications by one.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -71,7 +72,13 @@ class Ref:
 
 
 def _is_const_equal(value: Any, number: float) -> bool:
+    if type(value) is np.float64:  # the usual case, without NumPy's reduction machinery
+        return bool(value == number)
     return bool(np.all(np.asarray(value) == number))
+
+
+def _finite_nonzero_number(value: Any) -> bool:
+    return type(value) is np.float64 and math.isfinite(value) and value != 0.0
 
 
 class Tape:
@@ -144,4 +151,44 @@ class Tape:
             return keep(0)
         if op == "neg" and self.graph.ops[refs[0].node] == "neg":
             return self.ref(self.graph.inputs[refs[0].node][0])
+        if op in ("add", "sub"):
+            return self._without_negation(op, refs)
+        if op in ("mul", "smul"):
+            return self._merge_scale(op, refs, consts)
+        return None
+
+    def _negated(self, ref: Ref) -> Ref | None:
+        """`a` if `ref` is the node neg(a)."""
+        if self.graph.ops[ref.node] == "neg":
+            return self.ref(self.graph.inputs[ref.node][0])
+        return None
+
+    def _without_negation(self, op: str, refs: list[Ref]) -> Ref | None:
+        """a + (−b) → a − b, (−a) + b → b − a, a − (−b) → a + b: IEEE defines a − b as a + (−b),
+        so the bits are the same and a gradient graph saves its negations (the adjoint
+        of −x arrives as a neg node)."""
+        a, b = refs
+        if self._negated(b) is not None:
+            return self.add("sub" if op == "add" else "add", (a, self._negated(b)))
+        if op == "add" and self._negated(a) is not None:
+            return self.add("sub", (b, self._negated(a)))
+        return None
+
+    def _merge_scale(self, op: str, refs: list[Ref], consts: list[bool]) -> Ref | None:
+        """c₁·(c₂·a) → (c₁c₂)·a for finite nonzero numbers c₁, c₂: the chain rule makes such
+        towers (an adjoint −5 times the partial 2·x of x**2), and one multiplication of the
+        array is cheaper than two. The result can differ from the tower in the last bit."""
+        for k in (0, 1):
+            outer, inner = refs[k], refs[1 - k]
+            if not consts[k] or not _finite_nonzero_number(outer.value):
+                continue
+            if self.graph.ops[inner.node] not in ("mul", "smul"):
+                continue
+            parts = [self.ref(j) for j in self.graph.inputs[inner.node]]
+            for j in (0, 1):
+                scale, rest = parts[j], parts[1 - j]
+                if self.graph.ops[scale.node] == "const" and _finite_nonzero_number(scale.value):
+                    product = float(outer.value) * float(scale.value)
+                    if product != 0.0 and np.isfinite(product) and rest.shape == inner.shape:
+                        return self.add(op, (product, rest))
         return None

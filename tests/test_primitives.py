@@ -120,3 +120,21 @@ def test_detach_blocks_the_gradient():
     assert float(g["x"]) == 3.0
     _, g = gradient_forward(parse("stop_gradient(x**2) + x"), {"x": np.float64(3.0)}, ["x"])
     assert float(g["x"]) == 1.0
+
+
+def test_graph_mode_folds_constant_towers_and_negations():
+    # d/dx (3x³ − 5x² + sin(x)·e^(−x)) = 9·x² + (−10)·x + (e^(−x)·cos(x) − sin(x)·e^(−x)):
+    # the chain rule's −5·(2·x) and 3·(3·x²) arrive as single products, and the adjoint
+    # of −x is subtracted rather than negated and added.
+    graph = parse("3*x**3 - 5*x**2 + sin(x)*exp(-x)")
+    point = {"x": np.float64(0.75)}
+    built, (output,) = gradient_graph(graph, point, ["x"])
+    needed = built.ancestors([output])
+    used = [built.ops[n] for n in range(len(built)) if needed[n] and n >= len(graph)]
+    assert sorted(used) == ["add", "add", "const", "const", "cos", "smul", "smul", "smul", "smul", "sub"]
+    scales = sorted(float(built.attr(n, "value")) for n in range(len(graph), len(built))
+                    if needed[n] and built.ops[n] == "const")
+    assert scales == [-10.0, 9.0]
+    x = 0.75
+    exact = 9 * x**2 - 10 * x + np.exp(-x) * (np.cos(x) - np.sin(x))
+    assert float(evaluate(built, point, upto=[output])[output]) == pytest.approx(exact, rel=1e-15)
