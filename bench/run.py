@@ -147,7 +147,9 @@ def ratio_lines(repeat: int, n: int, points: int) -> list[str]:
     lines += ["", "Targets:", "",
               f"* 10,000 variables, reverse mode within 5× of the function: "
               f"**{'met' if run.g_seconds <= 5 * run.f_seconds else 'NOT met'}** ({run.g_seconds / run.f_seconds:.2f}×).",
-              f"* batch gradient within 1.5× of the function: **{'met' if ours[1] <= 1.5 * ours[0] else 'NOT met'}** "
+              f"* batch gradient within 2× of the function (issue 3): "
+              f"**{'met' if ours[1] <= 2 * ours[0] else 'NOT met'}** ({ours[1] / ours[0]:.2f}×).",
+              f"* batch gradient within 1.5× of the function (issue 6): **{'met' if ours[1] <= 1.5 * ours[0] else 'NOT met'}** "
               f"({ours[1] / ours[0]:.2f}×; NumPy with a hand-written, shared derivative needs {hand[1] / hand[0]:.2f}×: "
               f"the derivative of sin needs a cos pass, which costs about as much as the function's sin and exp together)."]
     if theirs:

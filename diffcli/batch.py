@@ -116,6 +116,7 @@ def batch_gradient(expr: str | Graph, points: Mapping[str, np.ndarray], let: Map
     tensors = [name for name, value in let.items() if np.ndim(value) != 0]
     if tensors:
         raise UsageError(f"--let: '{tensors[0]}' is a tensor; with --at-file constants must be numbers")
+    points = {name: np.asarray(column, dtype=np.float64) for name, column in points.items()}
     rows = int(next(iter(points.values())).shape[0]) if points else 0
     if rows == 0:
         raise UsageError("--at-file: no points")

@@ -36,7 +36,9 @@ class Ref:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return np.shape(self.tape.values[self.node])
+        value = self.tape.values[self.node]
+        # NumPy scalars and arrays carry their shape; np.shape() is for everything else.
+        return value.shape if isinstance(value, (np.ndarray, np.generic)) else np.shape(value)
 
     @property
     def ndim(self) -> int:
@@ -81,6 +83,10 @@ def _finite_nonzero_number(value: Any) -> bool:
     return type(value) is np.float64 and math.isfinite(value) and value != 0.0
 
 
+_PRIMITIVES: dict[str, Any] | None = None
+_SIMPLIFIED = frozenset({"mul", "smul", "add", "sub", "div", "pow", "neg"})  # the ops `_simplify` knows
+
+
 class Tape:
     """A graph being extended in graph mode, with every node's value at one point."""
 
@@ -107,8 +113,10 @@ class Tape:
 
     def add(self, op: str, args: tuple, attrs: dict | None = None) -> Ref:
         """Append `op(*args, **attrs)`, folding constants and trivial identities."""
-        from .primitives import PRIMITIVES
-
+        global _PRIMITIVES
+        if _PRIMITIVES is None:
+            from .primitives import PRIMITIVES as _PRIMITIVES  # primitives imports this module
+        PRIMITIVES = _PRIMITIVES
         attrs = attrs or {}
         refs = [a if isinstance(a, Ref) else self.constant(a) for a in args]
         values = [r.value for r in refs]
@@ -117,7 +125,7 @@ class Tape:
         ops = self.graph.ops
         if all(ops[r.node] == "const" for r in refs):
             return self.constant(value)
-        simpler = self._simplify(op, refs, value)
+        simpler = self._simplify(op, refs, value) if op in _SIMPLIFIED else None
         if simpler is not None:
             return simpler
         key = tuple(sorted(attrs.items()))

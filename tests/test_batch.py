@@ -125,7 +125,7 @@ def test_json_output(points):
 def test_table_output_and_warning_on_stderr(points):
     result = run_cli("grad", "x*y + log(x)", "--at-file", points)
     assert result.returncode == 0
-    assert result.stdout.startswith("3 points, f and ∇f by reverse mode in one vectorised pass")
+    assert result.stdout.startswith("3 points, f and ∇f by reverse mode (∇f traced once, evaluated in vectorised chunks)")
     assert "undefined" in result.stdout
     assert result.stderr.startswith("warning: f is not finite at 1 of 3 points")
 

@@ -107,7 +107,7 @@ def write_csv(result: BatchResult) -> None:
 
 def render_batch(result: BatchResult) -> None:
     console = out()
-    console.print(f"{result.rows} points, f and ∇f by reverse mode in one vectorised pass: "
+    console.print(f"{result.rows} points, f and ∇f by reverse mode (∇f traced once, evaluated in vectorised chunks): "
                   f"{seconds_text(result.seconds)}", markup=False)
     names, data = _columns(result)
     table = Table(show_header=True, header_style="bold")
