@@ -41,7 +41,7 @@ class _Step(NamedTuple):
     target: int | None
 
 
-def writes_into(op: str) -> bool:
+def _writes_into(op: str) -> bool:
     """Whether primitive `op` can compute into a given array (`impl(..., out=array)`)."""
     primitive = PRIMITIVES[op]
     return isinstance(primitive.impl, np.ufunc) or "out" in primitive.tags
@@ -132,7 +132,7 @@ class ChunkedProgram:
                 product = graph.find("mul", order)
                 if product is not None and position.get(product, len(position)) < position[node]:
                     return reuse_product, (product, *inputs), False
-        return PRIMITIVES[op].impl, inputs, writes_into(op)
+        return PRIMITIVES[op].impl, inputs, _writes_into(op)
 
     def _new_buffer(self) -> int:
         self.buffers += 1

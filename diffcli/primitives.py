@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .tape import Ref
+from .tape import Ref, finite_nonzero_scalar
 
 # Markers a partial derivative may return so the chain rule skips a multiplication.
 ONE = "one"
@@ -149,7 +149,7 @@ def _strong_multiply(a: Any, b: Any, out: np.ndarray | None = None) -> Any:
         if math.isfinite(product) or not (a == 0 or b == 0):
             return product
         return np.float64(0.0)
-    if _finite_nonzero_scalar(a) or _finite_nonzero_scalar(b):
+    if finite_nonzero_scalar(a) or finite_nonzero_scalar(b):
         # 0·∞ needs a factor that is 0 and one that is not finite; a finite nonzero scalar
         # is neither, so the product is already right (and the array scan is skipped).
         return product
@@ -177,10 +177,6 @@ def all_finite(values: Any) -> bool:
         if math.isfinite(np.dot(flat, flat)):
             return True
     return bool(np.isfinite(values).all())
-
-
-def _finite_nonzero_scalar(value: Any) -> bool:
-    return type(value) is np.float64 and value != 0.0 and math.isfinite(value)
 
 
 def _power(x: Any, y: Any, out: np.ndarray | None = None) -> Any:

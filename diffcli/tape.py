@@ -79,8 +79,9 @@ def _is_const_equal(value: Any, number: float) -> bool:
     return bool(np.all(np.asarray(value) == number))
 
 
-def _finite_nonzero_number(value: Any) -> bool:
-    return type(value) is np.float64 and math.isfinite(value) and value != 0.0
+def finite_nonzero_scalar(value: Any) -> bool:
+    """A float64 number that is neither 0 nor infinite nor NaN (scaling by it loses nothing)."""
+    return type(value) is np.float64 and value != 0.0 and math.isfinite(value)
 
 
 _PRIMITIVES: dict[str, Any] | None = None
@@ -188,14 +189,14 @@ class Tape:
         array is cheaper than two. The result can differ from the tower in the last bit."""
         for k in (0, 1):
             outer, inner = refs[k], refs[1 - k]
-            if not consts[k] or not _finite_nonzero_number(outer.value):
+            if not consts[k] or not finite_nonzero_scalar(outer.value):
                 continue
             if self.graph.ops[inner.node] not in ("mul", "smul"):
                 continue
             parts = [self.ref(j) for j in self.graph.inputs[inner.node]]
             for j in (0, 1):
                 scale, rest = parts[j], parts[1 - j]
-                if self.graph.ops[scale.node] == "const" and _finite_nonzero_number(scale.value):
+                if self.graph.ops[scale.node] == "const" and finite_nonzero_scalar(scale.value):
                     product = float(outer.value) * float(scale.value)
                     if product != 0.0 and np.isfinite(product) and rest.shape == inner.shape:
                         return self.add(op, (product, rest))
