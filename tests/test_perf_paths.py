@@ -75,3 +75,16 @@ def test_cli_help_and_unknown_command_still_list_every_command():
     typo = run_cli("gard", "x")
     assert typo.returncode == 2 and "gard" in typo.stderr
     assert run_cli("grad", "3*x**3 - 5*x**2", "--at", "x=1.5", "--method", "reverse", "--json").returncode == 0
+
+
+def test_finiteness_check_is_exact_and_silent_for_huge_entries():
+    import warnings
+
+    from diffcli.primitives import all_finite
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the dot product overflows here; no warning may escape
+        assert all_finite(np.array([1e200, -1e300, 2.0]))
+        assert not all_finite(np.array([1e200, np.inf]))
+        assert not all_finite(np.array([[0.0, np.nan]]))
+        assert all_finite(np.array([], dtype=np.float64))
