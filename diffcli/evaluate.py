@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import MathError, UsageError
 from .graph import Graph
-from .primitives import PRIMITIVES, domain_message
+from .primitives import PRIMITIVES, all_finite, domain_message
 
 Point = Mapping[str, Any]
 
@@ -123,7 +123,7 @@ def _column(graph: Graph, node: int) -> int | None:
 
 
 def is_finite(value: Any) -> bool:
-    return bool(np.isfinite(np.asarray(value, dtype=np.float64)).all()) if value is not None else True
+    return value is None or all_finite(np.asarray(value, dtype=np.float64))
 
 
 def origin_of_nonfinite(graph: Graph, values: list[Any], node: int) -> int:
