@@ -2,7 +2,7 @@
 
 Targets: diffcli's value-and-gradient time within 2× (issue 3) and 1.5× (issue 6) of its
 function-evaluation time, and faster than autograd on the same machine in the same run.
-Both diffcli figures go through the same chunked evaluator (`diffcli.chunked`): f alone,
+Both diffcli figures go through the same chunked evaluator (`diffcli.batch.chunked`): f alone,
 then the graph of f and ∇f that `grad --at-file` runs. Run on demand:
 
     PYTHONPATH=. python bench/batch_gradient.py [--points 1000000] [--repeat 7]
@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from peers import Times, autograd_times, best_of_pair, jax_times  # noqa: E402
 
-from diffcli.batch import batch_gradient  # noqa: E402
-from diffcli.chunked import ChunkedProgram  # noqa: E402
-from diffcli.parse import parse  # noqa: E402
+from diffcli.batch.gradient import batch_gradient  # noqa: E402
+from diffcli.batch.chunked import ChunkedProgram  # noqa: E402
+from diffcli.ad.parse import parse  # noqa: E402
 
 EXPR = "3*x**3 - 5*x**2 + sin(x)*exp(-x)"
 

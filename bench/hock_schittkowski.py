@@ -30,9 +30,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from diffcli.lagrange_problem import build_problem  # noqa: E402
-from diffcli.lagrange_solver import newton  # noqa: E402
-from diffcli.lagrange_check import scipy_run  # noqa: E402
+from diffcli.extrema.problem import build_problem  # noqa: E402
+from diffcli.extrema.solver import newton  # noqa: E402
+from diffcli.extrema.check import scipy_run  # noqa: E402
 
 SQRT2 = math.sqrt(2.0)
 

@@ -19,9 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from peers import best_of_pair  # noqa: E402
 
-from diffcli.evaluate import evaluate  # noqa: E402
-from diffcli.parse import parse  # noqa: E402
-from diffcli.reverse import gradient_reverse  # noqa: E402
+from diffcli.ad.evaluate import evaluate  # noqa: E402
+from diffcli.ad.parse import parse  # noqa: E402
+from diffcli.ad.reverse import gradient_reverse  # noqa: E402
 
 
 def formula(n: int) -> str:

@@ -37,9 +37,9 @@ import peers  # noqa: E402
 import reverse_ratio  # noqa: E402
 import views_swell  # noqa: E402
 
-from diffcli.evaluate import evaluate  # noqa: E402
-from diffcli.parse import parse  # noqa: E402
-from diffcli.reverse import gradient_reverse  # noqa: E402
+from diffcli.ad.evaluate import evaluate  # noqa: E402
+from diffcli.ad.parse import parse  # noqa: E402
+from diffcli.ad.reverse import gradient_reverse  # noqa: E402
 
 Times = peers.Times
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from diffcli.formula import derivative_formulas  # noqa: E402
-from diffcli.parse import parse  # noqa: E402
-from diffcli.taylor import taylor_coefficients  # noqa: E402
+from diffcli.views.formula import derivative_formulas  # noqa: E402
+from diffcli.ad.parse import parse  # noqa: E402
+from diffcli.views.taylor import taylor_coefficients  # noqa: E402
 
 
 def logistic(n: int) -> str:

@@ -13,15 +13,15 @@ from typing import Any, Mapping
 
 __version__ = "0.1.0"
 
-from .graph import Graph
-from .parse import parse
+from diffcli.ad.graph import Graph
+from diffcli.ad.parse import parse
 
 
 def grad(expr: str | Graph, at: Mapping[str, Any], *, wrt: list[str] | None = None,
          let: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """∇f at a point by reverse-mode AD, as {variable: value}."""
-    from .problem import make_problem
-    from .reverse import gradient_reverse
+    from diffcli.ad.problem import make_problem
+    from diffcli.ad.reverse import gradient_reverse
 
     problem = make_problem(expr, at, let, wrt)
     return gradient_reverse(problem.graph, problem.point, problem.wrt)[1]
@@ -30,8 +30,8 @@ def grad(expr: str | Graph, at: Mapping[str, Any], *, wrt: list[str] | None = No
 def jvp(expr: str | Graph, at: Mapping[str, Any], direction: Mapping[str, Any], *,
         let: Mapping[str, Any] | None = None) -> list[Any]:
     """J·v by forward-mode AD, one entry per output."""
-    from .forward import jvp as forward_jvp
-    from .problem import make_problem
+    from diffcli.ad.forward import jvp as forward_jvp
+    from diffcli.ad.problem import make_problem
 
     problem = make_problem(expr, at, let)
     return forward_jvp(problem.graph, problem.point, direction)[1]
@@ -40,8 +40,8 @@ def jvp(expr: str | Graph, at: Mapping[str, Any], direction: Mapping[str, Any], 
 def vjp(expr: str | Graph, at: Mapping[str, Any], cotangent: list[Any] | Any, *,
         wrt: list[str] | None = None, let: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """uᵀJ by reverse-mode AD, as {variable: value}; one cotangent per output."""
-    from .problem import make_problem
-    from .reverse import vjp as reverse_vjp
+    from diffcli.ad.problem import make_problem
+    from diffcli.ad.reverse import vjp as reverse_vjp
 
     problem = make_problem(expr, at, let, wrt)
     cotangents = cotangent if len(problem.graph.outputs) > 1 else [cotangent]
@@ -51,8 +51,8 @@ def vjp(expr: str | Graph, at: Mapping[str, Any], cotangent: list[Any] | Any, *,
 def jacobian(expr: str | Graph, at: Mapping[str, Any], *, wrt: list[str] | None = None,
              let: Mapping[str, Any] | None = None, mode: str = "reverse") -> Any:
     """The Jacobian (rows: output entries, columns: input entries) by forward or reverse AD."""
-    from .problem import make_problem
-    from .transforms import jacobian_forward, jacobian_reverse
+    from diffcli.ad.problem import make_problem
+    from diffcli.ad.transforms import jacobian_forward, jacobian_reverse
 
     problem = make_problem(expr, at, let, wrt)
     build = jacobian_forward if mode == "forward" else jacobian_reverse
@@ -62,8 +62,8 @@ def jacobian(expr: str | Graph, at: Mapping[str, Any], *, wrt: list[str] | None 
 def hessian(expr: str | Graph, at: Mapping[str, Any], *, wrt: list[str] | None = None,
             let: Mapping[str, Any] | None = None) -> Any:
     """∇²f by forward mode over the reverse-mode gradient graph."""
-    from .problem import make_problem
-    from .transforms import hessian as forward_over_reverse
+    from diffcli.ad.problem import make_problem
+    from diffcli.ad.transforms import hessian as forward_over_reverse
 
     problem = make_problem(expr, at, let, wrt)
     return forward_over_reverse(problem.graph, problem.point, problem.wrt)
@@ -75,7 +75,7 @@ def lagrange(objective: str, subject_to: list[str] | str, *, sense: str | None =
              max_iter: int = 100) -> Any:
     """Every critical point of `objective` on {constraints}, by multistart Newton on ∇L = 0.
 
-    Returns a `diffcli.lagrange_solver.LagrangeResult`: `.points` sorted by f (each with x,
+    Returns a `diffcli.extrema.solver.LagrangeResult`: `.points` sorted by f (each with x,
     multipliers, f, kind, iterations, residual), `.warnings`, `.failed` starts.
     `sense="min"`/`"max"` steers the runs towards minima/maxima.
 
@@ -83,7 +83,7 @@ def lagrange(objective: str, subject_to: list[str] | str, *, sense: str | None =
     >>> [(round(p.f, 12), p.kind) for p in r.points]
     [(-2.0, 'min'), (2.0, 'max')]
     """
-    from .lagrange_solver import build_problem, read_box, solve
+    from diffcli.extrema.solver import build_problem, read_box, solve
 
     constraints = [subject_to] if isinstance(subject_to, str) else list(subject_to)
     problem = build_problem(objective, constraints)

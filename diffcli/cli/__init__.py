@@ -1,5 +1,5 @@
 """The command-line interface: thin commands over the core, rendering with Rich."""
 
-from .app import app, main
+from diffcli.cli.app import app, main
 
 __all__ = ["app", "main"]

@@ -9,8 +9,8 @@ from typing import Annotated, Any, Optional
 import typer
 from typer.core import TyperGroup
 
-from .. import __version__
-from ..errors import DiffcliError
+from diffcli import __version__
+from diffcli.errors import DiffcliError
 
 
 def _click_class(name: str) -> type[BaseException]:
@@ -89,7 +89,7 @@ def _root(
 def _register() -> None:
     # Each command lives in its own module and adds itself to `app`.
     # The order here is the order of `diffcli --help`.
-    from . import grad, jvp, vjp, jacobian, hessian, diff, numeric, taylor, trace, graph, lagrange  # noqa: F401
+    from diffcli.cli.commands import grad, jvp, vjp, jacobian, hessian, diff, numeric, taylor, trace, graph, lagrange  # noqa: F401
 
 
 _register()

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import numpy as np
 import typer
 
-from ..errors import MathError, UsageError
-from ..problem import Problem, make_problem
-from ..values import read_assignments
+from diffcli.errors import MathError, UsageError
+from diffcli.ad.problem import Problem, make_problem
+from diffcli.ad.inputs import read_assignments
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -40,7 +40,7 @@ CheckOption = Annotated[Optional[float], typer.Option(
 
 def read_methods(method: str | None, check: float | None, symbolic_timeout: float) -> tuple[list[str], bool]:
     """The methods asked for, and whether they were asked for explicitly (lifts size limits)."""
-    from ..compare import METHODS
+    from diffcli.checks.compare import METHODS
 
     if check is not None and not check >= 0:
         raise UsageError("--check: the tolerance must be a number >= 0")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..jacobians import Derivative
-from .common import apply_check, print_json, warn
-from .tensor_view import derivative_document, render_derivative
+from diffcli.checks.jacobians import Derivative
+from diffcli.cli.common import apply_check, print_json, warn
+from diffcli.cli.tensor_view import derivative_document, render_derivative
 
 def finish(expr: str, point: dict[str, Any], derivative: Derivative, json_output: bool, check: float | None,
            extra: dict[str, Any] | None = None) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..problem import Problem, make_problem
-from ..values import read_assignments
-from .common import read_expression, split_names
+from diffcli.ad.problem import Problem, make_problem
+from diffcli.ad.inputs import read_assignments
+from diffcli.cli.common import read_expression, split_names
 
 PLACEHOLDER = 1.0
 
@@ -19,7 +19,7 @@ def load_structure(expr: str, at: Optional[list[str]], let: Optional[list[str]],
     graph does not depend on the point for scalar variables (branches stay symbolic as
     `where` nodes), but its construction needs values to know shapes.
     """
-    from ..parse import parse
+    from diffcli.ad.parse import parse
 
     graph = parse(read_expression(expr))
     given = read_assignments(at, "--at")

@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 from rich.table import Table
 
-from ..compare import Comparison, MethodResult
-from ..jacobians import Derivative
-from .common import error_text, has_nonfinite, number, out, seconds_text
+from diffcli.checks.compare import Comparison, MethodResult
+from diffcli.checks.jacobians import Derivative
+from diffcli.cli.common import error_text, has_nonfinite, number, out, seconds_text
 
 MAX_TABLE_COLUMNS = 12
 MAX_TABLE_ROWS = 40
@@ -181,6 +181,6 @@ def derivative_document(expr: str, point: dict[str, Any], derivative: Derivative
 
 
 def _numbers(result: Any) -> Any:
-    from ..compare import flatten
+    from diffcli.checks.compare import flatten
 
     return flatten(result)

@@ -1,0 +1,176 @@
+"""Evaluate a graph at a point, and explain where a non-finite value came from.
+
+Evaluation runs every node under `np.errstate(all="ignore")`: a branch of `where`
+that is not taken may well compute log(-1), and that must not stop anything. Only
+when a value the user asked for is not finite do we walk back through the graph to
+the node that first produced it and name the operation and its inputs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from diffcli.errors import MathError, UsageError
+from diffcli.ad.graph import Graph
+from diffcli.ad.primitives import PRIMITIVES, all_finite, domain_message
+
+Point = Mapping[str, Any]
+
+# 80 MB of float64 per tensor: far beyond a formula on the command line, and small enough
+# that a typo like outer(x, x) on a long vector is refused, not left to exhaust memory.
+MAX_TENSOR_ENTRIES = 10_000_000
+
+
+def as_value(value: Any) -> Any:
+    """A user value as diffcli holds it: float64 scalar or float64 array."""
+    array = np.asarray(value, dtype=np.float64)
+    return array[()] if array.ndim == 0 else array
+
+
+def evaluate(graph: Graph, point: Point, *, upto: list[int] | None = None) -> list[Any]:
+    """The value of every node (None for nodes the `upto` roots do not need).
+
+    >>> from diffcli.ad.parse import parse
+    >>> g = parse("3*x**3 - 5*x**2")
+    >>> float(evaluate(g, {"x": 1.5})[g.outputs[0]])
+    -1.125
+    """
+    needed = graph.ancestors(upto if upto is not None else graph.outputs)
+    values: list[Any] = [None] * len(graph)
+    ops, inputs, attrs = graph.ops, graph.inputs, graph.attrs
+    with np.errstate(all="ignore"):
+        for node in range(len(ops)):
+            if not needed[node]:
+                continue
+            op = ops[node]
+            if op == "var":
+                name = attrs[node][0][1]
+                if name not in point:
+                    raise UsageError(f"no value given for the variable '{name}'")
+                values[node] = point[name]
+            elif op == "const":
+                values[node] = attrs[node][0][1].value
+            else:
+                args = [values[j] for j in inputs[node]]
+                if type(args[0]) is np.ndarray and type(args[-1]) is np.ndarray and op in _GROWING \
+                        and (args[0].shape != args[-1].shape or op == "outer"):
+                    # Two tensors can make a far bigger one (x * x.T, outer(x, x)): check before computing.
+                    _check_size(graph, node, _result_entries(op, args))
+                try:
+                    if attrs[node]:
+                        values[node] = PRIMITIVES[op].impl(*args, **dict(attrs[node]))
+                    else:
+                        values[node] = PRIMITIVES[op].impl(*args)
+                except (ValueError, IndexError) as error:
+                    # Shapes that do not fit (broadcasting, @, indexing) are the user's to fix.
+                    raise UsageError(_shape_message(op, args, error), line=_line(graph, node),
+                                     column=_column(graph, node)) from None
+                except MemoryError:
+                    _check_size(graph, node, None)
+                value = values[node]
+                if type(value) is np.ndarray and value.size > MAX_TENSOR_ENTRIES:
+                    _check_size(graph, node, value.size)
+    return values
+
+
+def _result_entries(op: str, args: list[Any]) -> int:
+    """How many entries `op` will make (0 when its shapes do not fit: the op itself says so)."""
+    a, b = args[0], args[-1]
+    if op == "outer":
+        return a.size * b.size
+    if op == "matmul":
+        rows = a.size // a.shape[-1] if a.ndim and a.shape[-1] else 0
+        columns = b.size // b.shape[-2] if b.ndim > 1 and b.shape[-2] else 1
+        return rows * columns
+    try:
+        return int(np.prod(np.broadcast_shapes(*(np.shape(x) for x in args)), dtype=np.float64))
+    except ValueError:
+        return 0
+
+
+# Ops whose result can have many more entries than their inputs: broadcasting ones, outer, @.
+_GROWING = frozenset({name for name, p in PRIMITIVES.items()
+                      if "elementwise" in p.tags and name not in ("const", "var")} | {"outer", "matmul"})
+
+
+def _check_size(graph: Graph, node: int, entries: int | None) -> None:
+    """Refuse a tensor beyond MAX_TENSOR_ENTRIES (entries None: NumPy ran out of memory)."""
+    if entries is not None and entries <= MAX_TENSOR_ENTRIES:
+        return
+    size = "more entries than memory holds" if entries is None else f"{entries:,.0f} entries"
+    raise UsageError(f"{graph.ops[node]}: the result would have {size} (at most {MAX_TENSOR_ENTRIES:,} per tensor)",
+                     line=_line(graph, node), column=_column(graph, node))
+
+
+def _shape_message(op: str, args: list[Any], error: Exception) -> str:
+    """'mul: shapes (3,) and (2, 2) do not broadcast' rather than NumPy's wording."""
+    if "broadcast" in str(error):
+        shapes = " and ".join(str(np.shape(a)) for a in args)
+        return f"{op}: shapes {shapes} do not broadcast together"
+    return f"{op}: {error}"
+
+
+def _line(graph: Graph, node: int) -> int | None:
+    where = graph.columns.get(node)
+    return where[0] if where else None
+
+
+def _column(graph: Graph, node: int) -> int | None:
+    where = graph.columns.get(node)
+    return where[1] if where else None
+
+
+def is_finite(value: Any) -> bool:
+    return value is None or all_finite(np.asarray(value, dtype=np.float64))
+
+
+def origin_of_nonfinite(graph: Graph, values: list[Any], node: int) -> int:
+    """Follow non-finite values back from `node` to the op that first produced one."""
+    current = node
+    while True:
+        bad_inputs = [j for j in graph.inputs[current]
+                      if graph.ops[j] != "const" and not is_finite(values[j])]
+        if graph.ops[current] == "where" and bad_inputs:
+            condition = values[graph.inputs[current][0]]
+            taken = graph.inputs[current][1] if np.all(condition) else graph.inputs[current][2]
+            bad_inputs = [j for j in bad_inputs if j == taken] or bad_inputs
+        if not bad_inputs:
+            return current
+        current = bad_inputs[0]
+
+
+def describe_node(graph: Graph, node: int) -> str:
+    """'log (column 5)' — an op and where the user wrote it."""
+    where = graph.columns.get(node)
+    label = graph.name_of(node)
+    text = f"'{label}'" if label else graph.ops[node]
+    if where is None:
+        return text
+    line, column = where
+    return f"{text} at line {line}, column {column}" if line > 1 else f"{text} at column {column}"
+
+
+def nonfinite_reason(graph: Graph, values: list[Any], node: int) -> str:
+    """A sentence saying why `values[node]` is not finite, naming the op and column."""
+    origin = origin_of_nonfinite(graph, values, node)
+    op = graph.ops[origin]
+    if op == "var":
+        return f"the value given for '{graph.name_of(origin)}' is not finite"
+    if op == "const":
+        return "a constant is not finite"
+    args = tuple(values[j] for j in graph.inputs[origin])
+    message = domain_message(op, values[origin], args)
+    where = graph.columns.get(origin)
+    if where is not None:
+        line, column = where
+        message += f" (line {line}, column {column})" if line > 1 else f" (column {column})"
+    return message
+
+
+def check_outputs(graph: Graph, values: list[Any]) -> None:
+    """Raise `MathError` naming the culprit if any output value is not finite."""
+    for output in graph.outputs:
+        if not is_finite(values[output]):
+            raise MathError(nonfinite_reason(graph, values, output))

@@ -1,0 +1,158 @@
+"""Reverse-mode AD: pull adjoints from the output back to the inputs (adjoint sweep, VJP).
+
+One forward evaluation, then one sweep in reverse node order accumulating
+v̄ᵢ = Σⱼ v̄ⱼ · ∂vⱼ/∂vᵢ. Its cost is a small constant times the function's, whatever the
+number of inputs. The rules come from `primitives`, as in forward mode; run on graph
+references, the sweep builds the gradient *as a graph* (`gradient_graph`), which is
+what later transforms differentiate again.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from diffcli.ad.evaluate import Point, evaluate
+from diffcli.ad.graph import Graph
+from diffcli.ad.primitives import PRIMITIVES, chain, unbroadcast
+from diffcli.ad.tape import Tape
+
+
+def vjp_sweep(graph: Graph, values: list[Any], seeds: Mapping[int, Any], wrt: list[int]) -> list[Any]:
+    """Adjoints of every node that lies between `wrt` and the seeded nodes."""
+    ops, inputs, attrs = graph.ops, graph.inputs, graph.attrs
+    relevant = graph.descendants(wrt, blocked=frozenset({"detach"}))
+    adjoints: list[Any] = [None] * len(graph)
+    for node, seed in seeds.items():
+        adjoints[node] = seed
+    last = max(seeds) if seeds else -1
+    # Nodes whose adjoint is an array this sweep made by adding, and nobody else holds
+    # yet: later contributions are added into it in place (one allocation per node).
+    owned: set[int] = set()
+    for node in range(last, -1, -1):
+        g = adjoints[node]
+        op = ops[node]
+        if g is None or op == "var" or op == "const":
+            continue
+        primitive = PRIMITIVES[op]
+        if not primitive.differentiable:
+            continue
+        parents = inputs[node]
+        args = [values[j] for j in parents]
+        ans = values[node]
+        partials = primitive.partials
+        for k, parent in enumerate(parents):
+            if not relevant[parent]:
+                continue
+            if partials is not None:
+                rule = partials[k]
+                partial = rule(ans, *args) if rule is not None else None
+                contribution = None if partial is None else unbroadcast(chain(g, partial), args[k])
+            else:
+                rule = primitive.vjps[k] if primitive.vjps else None
+                contribution = None if rule is None else rule(g, ans, *args, **dict(attrs[node]))
+            if contribution is None:
+                continue
+            previous = adjoints[parent]
+            if previous is None:
+                adjoints[parent] = contribution
+            elif parent in owned and _addable_in_place(previous, contribution):
+                np.add(previous, contribution, out=previous)
+            else:
+                # `+` adds NumPy values or builds an `add` node on graph references alike.
+                adjoints[parent] = previous + contribution
+                if type(adjoints[parent]) is np.ndarray:
+                    owned.add(parent)
+    return adjoints
+
+
+def _addable_in_place(total: np.ndarray, term: Any) -> bool:
+    """`total += term` keeps total's shape and float64 type (a real term that fits)."""
+    if type(term) is np.float64:
+        return total.dtype == np.float64
+    return (total.dtype == np.float64 and type(term) is np.ndarray and term.dtype == np.float64
+            and term.shape == total.shape)
+
+
+def ones_like(value: Any) -> Any:
+    return np.ones(np.shape(value))[()] if np.ndim(value) == 0 else np.ones(np.shape(value))
+
+
+def zeros_like(value: Any) -> Any:
+    return np.zeros(np.shape(value))[()] if np.ndim(value) == 0 else np.zeros(np.shape(value))
+
+
+def adjoint_sweep(graph: Graph, point: Point, seeds: Mapping[int, Any], wrt: list[str]) -> tuple[list[Any], list[Any]]:
+    """Evaluate at `point`, then sweep back from the seeded outputs: (values, adjoints)."""
+    values = evaluate(graph, point, upto=list(seeds))
+    nodes = [graph.variables[name] for name in wrt if name in graph.variables]
+    with np.errstate(all="ignore"):
+        adjoints = vjp_sweep(graph, values, seeds, nodes)
+    return values, adjoints
+
+
+def variable_adjoints(graph: Graph, point: Point, adjoints: list[Any], wrt: list[str]) -> dict[str, Any]:
+    """{variable: adjoint}, with zeros for variables the output does not depend on."""
+    result = {}
+    for name in wrt:
+        node = graph.variables.get(name)
+        adjoint = adjoints[node] if node is not None else None
+        result[name] = zeros_like(point[name]) if adjoint is None else adjoint
+    return result
+
+
+def vjp(graph: Graph, point: Point, cotangents: list[Any], wrt: list[str]) -> tuple[list[Any], dict[str, Any]]:
+    """Output values and uᵀJ for cotangents `u` (one per output), per variable in `wrt`.
+
+    >>> from diffcli.ad.parse import parse
+    >>> g = parse("a*(a+b)")
+    >>> _, grads = vjp(g, {"a": 2.0, "b": 3.0}, [1.0], ["a", "b"])
+    >>> float(grads["a"]), float(grads["b"])
+    (7.0, 2.0)
+    """
+    shapes = evaluate(graph, point)
+    seeds: dict[int, Any] = {}
+    for output, u in zip(graph.outputs, cotangents):
+        u = np.broadcast_to(np.asarray(u, dtype=np.float64), np.shape(shapes[output]))
+        u = u[()] if u.ndim == 0 else np.array(u)
+        seeds[output] = u if output not in seeds else seeds[output] + u
+    values, adjoints = adjoint_sweep(graph, point, seeds, wrt)
+    return [values[o] for o in graph.outputs], variable_adjoints(graph, point, adjoints, wrt)
+
+
+def gradient_reverse(graph: Graph, point: Point, wrt: list[str], output: int = 0) -> tuple[Any, dict[str, Any]]:
+    """f and ∇f (for output number `output`) by one reverse sweep."""
+    root = graph.outputs[output]
+    values = evaluate(graph, point, upto=[root])
+    nodes = [graph.variables[name] for name in wrt if name in graph.variables]
+    with np.errstate(all="ignore"):
+        adjoints = vjp_sweep(graph, values, {root: ones_like(values[root])}, nodes)
+    return values[root], variable_adjoints(graph, point, adjoints, wrt)
+
+
+def gradient_graph(graph: Graph, point: Point, wrt: list[str], output: int = 0) -> tuple[Graph, list[int]]:
+    """The gradient of output `output` as a new graph, built by the reverse sweep in graph mode.
+
+    The returned graph extends `graph`; its outputs are the gradient nodes, one per
+    variable in `wrt` (a constant zero node where the output does not depend on it).
+    `point` fixes shapes and the branch structure is kept symbolic (`where`).
+    """
+    values = evaluate(graph, point)
+    tape = Tape(graph.copy(), values)
+    refs = tape.refs()
+    root = graph.outputs[output]
+    nodes = [graph.variables[name] for name in wrt if name in graph.variables]
+    seed = tape.constant(ones_like(values[root]))
+    with np.errstate(all="ignore"):
+        adjoints = vjp_sweep(graph, refs, {root: seed}, nodes)
+    result_graph = tape.graph
+    outputs = []
+    for name in wrt:
+        node = graph.variables.get(name)
+        adjoint = adjoints[node] if node is not None else None
+        if adjoint is None:
+            adjoint = tape.constant(zeros_like(point[name]))
+        outputs.append(adjoint.node)
+    result_graph.outputs = outputs
+    return result_graph, outputs

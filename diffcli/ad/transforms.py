@@ -1,0 +1,89 @@
+"""Derivatives built from the two sweeps, JAX style: Jacobians both ways, and the
+Hessian as forward mode over the reverse-mode gradient graph (`jacfwd(grad)`).
+
+Inputs and outputs are flattened in a fixed order so a Jacobian is a plain matrix:
+rows are output entries, columns input entries (`entry_labels` names them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from diffcli.ad.evaluate import Point, evaluate
+from diffcli.ad.forward import jvp_sweep
+from diffcli.ad.graph import Graph
+from diffcli.ad.reverse import gradient_graph, vjp_sweep
+
+
+def entry_labels(name: str, shape: tuple[int, ...]) -> list[str]:
+    """['x'] for a scalar, ['x[0]', 'x[1]'] for a vector, ['A[0,0]', ...] for a matrix."""
+    if not shape:
+        return [name]
+    return [f"{name}[{','.join(map(str, index))}]" for index in np.ndindex(shape)]
+
+
+def _unit(shape: tuple[int, ...], flat_index: int) -> Any:
+    seed = np.zeros(int(np.prod(shape)) if shape else 1)
+    seed[flat_index] = 1.0
+    return seed.reshape(shape) if shape else seed[0]
+
+
+def _input_entries(point: Point, wrt: list[str]) -> list[tuple[str, int, tuple[int, ...]]]:
+    return [(name, k, np.shape(point[name])) for name in wrt for k in range(int(np.size(point[name])))]
+
+
+def jacobian_forward(graph: Graph, point: Point, wrt: list[str], outputs: list[int] | None = None,
+                     values: list[Any] | None = None) -> np.ndarray:
+    """The Jacobian by forward mode: one tangent sweep per input entry (columns)."""
+    outputs = graph.outputs if outputs is None else outputs
+    values = evaluate(graph, point, upto=outputs) if values is None else values
+    needed = graph.ancestors(outputs)
+    sizes = [int(np.size(values[o])) for o in outputs]
+    columns = []
+    with np.errstate(all="ignore"):
+        for name, k, shape in _input_entries(point, wrt):
+            node = graph.variables.get(name)
+            if node is None or not needed[node]:
+                columns.append(np.zeros(sum(sizes)))
+                continue
+            tangents = jvp_sweep(graph, values, {node: _unit(shape, k)}, needed)
+            columns.append(np.concatenate([
+                np.zeros(size) if tangents[o] is None else np.broadcast_to(tangents[o], np.shape(values[o])).ravel()
+                for o, size in zip(outputs, sizes)]))
+    return np.array(columns).T.reshape(sum(sizes), len(columns))
+
+
+def jacobian_reverse(graph: Graph, point: Point, wrt: list[str], outputs: list[int] | None = None,
+                     values: list[Any] | None = None) -> np.ndarray:
+    """The Jacobian by reverse mode: one adjoint sweep per output entry (rows)."""
+    outputs = graph.outputs if outputs is None else outputs
+    values = evaluate(graph, point, upto=outputs) if values is None else values
+    nodes = [graph.variables[name] for name in wrt if name in graph.variables]
+    rows = []
+    with np.errstate(all="ignore"):
+        for output in outputs:
+            shape = np.shape(values[output])
+            for k in range(int(np.size(values[output]))):
+                adjoints = vjp_sweep(graph, values, {output: _unit(shape, k)}, nodes)
+                row = []
+                for name in wrt:
+                    node = graph.variables.get(name)
+                    adjoint = adjoints[node] if node is not None else None
+                    row.append(np.zeros(np.size(point[name])) if adjoint is None
+                               else np.broadcast_to(adjoint, np.shape(point[name])).ravel())
+                rows.append(np.concatenate(row) if row else np.zeros(0))
+    width = sum(int(np.size(point[name])) for name in wrt)
+    return np.array(rows).reshape(len(rows), width)
+
+
+def hessian(graph: Graph, point: Point, wrt: list[str], output: int = 0) -> np.ndarray:
+    """∇²f as forward mode over the reverse-mode gradient graph (an n×n matrix).
+
+    >>> from diffcli.ad.parse import parse
+    >>> hessian(parse("x**2*y"), {"x": 1.0, "y": 2.0}, ["x", "y"]).tolist()
+    [[4.0, 2.0], [2.0, 0.0]]
+    """
+    grad_graph, grad_nodes = gradient_graph(graph, point, wrt, output)
+    return jacobian_forward(grad_graph, point, wrt, outputs=grad_nodes)

@@ -1,0 +1,169 @@
+"""Value and gradient at many points at once: ∇f built once as a graph, then run on columns.
+
+A formula that acts on each point separately (only elementwise ops, scalar constants)
+can be evaluated with every variable bound to a column of N values: entry i of the
+result is f at point i. The same holds for its gradient: reverse mode, run once in graph
+mode, turns f into a graph that computes f and ∂f/∂x for each variable (JAX would call
+this tracing `value_and_grad` once and running it many times), and each of its nodes
+again acts on each point alone. Formulas that mix points (sum, @, indexing, stacking)
+would make that wrong, so they are refused up front, naming the op.
+
+`chunked.ChunkedProgram` then evaluates that graph chunk by chunk with a few reused
+buffers, and a progress callback is told how far it got.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from diffcli.batch.chunked import CHUNK, ChunkedProgram, Progress
+from diffcli.errors import UsageError
+from diffcli.ad.evaluate import describe_node, evaluate, nonfinite_reason
+from diffcli.ad.graph import Graph
+from diffcli.ad.primitives import PRIMITIVES, all_finite
+from diffcli.ad.problem import make_problem
+from diffcli.ad.reverse import gradient_graph
+
+MAX_ROWS = 50_000_000
+
+
+@dataclass
+class BatchResult:
+    """f and ∇f (reverse mode) at every row of a table of points."""
+
+    expr: str
+    points: dict[str, np.ndarray]
+    wrt: list[str]
+    value: np.ndarray
+    grad: dict[str, np.ndarray]
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return int(self.value.shape[0])
+
+
+def read_points(path_text: str) -> dict[str, np.ndarray]:
+    """Columns of a CSV file whose first line names the variables: {'x': array([...]), ...}."""
+    path = Path(path_text)
+    if not path.is_file():
+        raise UsageError(f"--at-file: no such file: {path_text}")
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        header = handle.readline()
+    names = [name.strip() for name in header.strip().split(",")]
+    if not header.strip() or not all(names):
+        raise UsageError(f"--at-file: {path_text} must start with a header line naming the variables, like x,y")
+    for name in names:
+        if not name.isidentifier() or name.startswith("__"):
+            raise UsageError(f"--at-file: the header of {path_text} has {name!r}, which is not a variable name")
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise UsageError(f"--at-file: the header of {path_text} names '{duplicated[0]}' twice")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "input contained no data" is reported below, as a usage error
+            data = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float64, ndmin=2, max_rows=MAX_ROWS + 1)
+    except ValueError as error:
+        raise UsageError(f"--at-file: cannot read {path_text}: {error}") from None
+    if data.shape[0] == 0:
+        raise UsageError(f"--at-file: {path_text} has a header but no points")
+    if data.shape[0] > MAX_ROWS:
+        raise UsageError(f"--at-file: {path_text} has more than {MAX_ROWS:,} points")
+    if data.shape[1] != len(names):
+        raise UsageError(f"--at-file: {path_text} has {data.shape[1]} columns but its header names {len(names)}")
+    if not np.isfinite(data).all():
+        row = int(np.argwhere(~np.isfinite(data))[0][0])
+        raise UsageError(f"--at-file: {path_text} line {row + 2} holds a value that is not a finite number")
+    return {name: np.ascontiguousarray(data[:, k]) for k, name in enumerate(names)}
+
+
+def check_pointwise(graph: Graph, roots: list[int]) -> None:
+    """Refuse formulas in which one point's output could depend on another point's input."""
+    needed = graph.ancestors(roots)
+    for node in range(len(graph)):
+        if not needed[node]:
+            continue
+        op = graph.ops[node]
+        if op == "var":
+            continue
+        if op == "const":
+            if np.ndim(graph.attr(node, "value")) != 0:
+                raise UsageError(f"--at-file needs a formula that acts on each point separately; "
+                                 f"the constant tensor at {describe_node(graph, node)} does not")
+            continue
+        if "elementwise" not in PRIMITIVES[op].tags:
+            raise UsageError(f"--at-file needs a formula that acts on each point separately; "
+                             f"{describe_node(graph, node)} combines entries (use --at for one tensor point)")
+
+
+def batch_gradient(expr: str | Graph, points: Mapping[str, np.ndarray], let: Mapping[str, Any] | None = None,
+                   wrt: list[str] | None = None, *, progress: Progress | None = None,
+                   chunk: int = CHUNK) -> BatchResult:
+    """f and ∇f at every point (row) of `points`, by chunked vectorised reverse mode.
+
+    >>> r = batch_gradient("x*y + x**2", {"x": np.array([1.0, 2.0]), "y": np.array([3.0, 5.0])})
+    >>> r.value.tolist(), r.grad["x"].tolist(), r.grad["y"].tolist()
+    ([4.0, 14.0], [5.0, 9.0], [1.0, 2.0])
+    """
+    let = dict(let or {})
+    tensors = [name for name, value in let.items() if np.ndim(value) != 0]
+    if tensors:
+        raise UsageError(f"--let: '{tensors[0]}' is a tensor; with --at-file constants must be numbers")
+    points = {name: np.asarray(column, dtype=np.float64) for name, column in points.items()}
+    rows = int(next(iter(points.values())).shape[0]) if points else 0
+    if rows == 0:
+        raise UsageError("--at-file: no points")
+    first = {name: column[0] for name, column in points.items()}
+    problem = make_problem(expr, first, let, wrt)
+    graph, root = problem.graph, None
+    if len(graph.outputs) != 1:
+        raise UsageError("grad needs a scalar function; for a list of outputs use jacobian")
+    root = graph.outputs[0]
+    check_pointwise(graph, [root])
+    constants = {name: problem.point[name] for name in let}
+    start = time.perf_counter()
+    # Reverse mode run once in graph mode gives ∇f as a graph (as for the Hessian); the
+    # first point only fixes shapes, which are scalar per point, so the same graph holds
+    # at every point. f and ∇f are then evaluated together, chunk by chunk.
+    gradient, gradient_nodes = gradient_graph(graph, problem.point, problem.wrt)
+    program = ChunkedProgram(gradient, [root, *gradient_nodes], list(points), constants)
+    value, *columns = program.run(points, chunk=chunk, progress=progress)
+    grad = dict(zip(problem.wrt, columns))
+    seconds = time.perf_counter() - start
+    if not all_finite(value):
+        undefined = ~np.isfinite(value)
+        for column in grad.values():
+            column[undefined] = np.nan  # no derivative where the function itself is undefined
+    result = BatchResult(problem.expr, dict(points), problem.wrt, value, grad, seconds)
+    result.warnings = [f"'{name}' has a value but does not appear in the formula" for name in problem.unused]
+    result.warnings.extend(_nonfinite_warnings(graph, root, points, constants, result))
+    return result
+
+
+def _nonfinite_warnings(graph: Graph, root: int, points: Mapping[str, np.ndarray], constants: dict[str, Any],
+                        result: BatchResult) -> list[str]:
+    """One warning for rows where f is not finite (with the reason at the first), one for ∇f."""
+    messages = []
+    if not all_finite(result.value):
+        bad = ~np.isfinite(result.value)
+        row = int(np.argmax(bad))
+        point = {**constants, **{name: column[row] for name, column in points.items()}}
+        reason = nonfinite_reason(graph, evaluate(graph, point, upto=[root]), root)
+        messages.append(f"f is not finite at {int(bad.sum())} of {result.rows} points "
+                        f"(first at point {row + 1}: {reason})")
+    if not all(all_finite(column) for column in result.grad.values()):
+        bad_grad = np.zeros(result.rows, dtype=bool)
+        for column in result.grad.values():
+            bad_grad |= ~np.isfinite(column)
+        bad_grad &= np.isfinite(result.value)
+        if bad_grad.any():
+            messages.append(f"the gradient is not finite at {int(bad_grad.sum())} points where f is "
+                            f"(first at point {int(np.argmax(bad_grad)) + 1})")
+    return messages

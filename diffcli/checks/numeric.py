@@ -1,0 +1,204 @@
+"""Finite differences, honest about their error and careful about the domain.
+
+Central differences f'(x) ≈ (f(x+h) − f(x−h)) / 2h balance truncation error (∝ h²) and
+round-off (∝ ε/h); the balance is at h ≈ ε^{1/3} times the scale of x. We try the
+textbook step ε^{1/3}·max(1, |x|) and, near zero, the relative step ε^{1/3}·|x|, and keep
+the one whose estimated error (from comparing h with 2h, plus round-off) is smaller.
+A step that would leave the function's domain (log, sqrt near 0) is shrunk, and if no
+symmetric step fits we fall back to a second-order one-sided formula — and say so.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from diffcli.errors import UsageError
+from diffcli.ad.evaluate import Point, evaluate, is_finite
+from diffcli.ad.graph import Graph
+
+EPS = float(np.finfo(np.float64).eps)
+CENTRAL_STEP = EPS ** (1.0 / 3.0)      # optimum for an O(h²) formula
+RICHARDSON_STEP = EPS ** (1.0 / 5.0)   # optimum for an O(h⁴) formula
+ONE_SIDED_STEP = EPS ** 0.5            # optimum for an O(h) formula
+_MAX_SHRINKS = 12
+
+
+@dataclass
+class Difference:
+    """A finite-difference derivative with the step used and an error estimate."""
+
+    value: float
+    step: float
+    error_estimate: float
+    scheme: str  # "central", "richardson", "forward (one-sided)", "backward (one-sided)"
+    note: str = ""
+
+
+def difference(f: Callable[[float], float], x: float, h: float, scheme: str) -> float:
+    """One finite-difference quotient: scheme is forward, backward or central.
+
+    >>> round(difference(lambda t: t**2, 3.0, 1e-4, "central"), 9)
+    6.0
+    """
+    if scheme == "forward":
+        return (f(x + h) - f(x)) / h
+    if scheme == "backward":
+        return (f(x) - f(x - h)) / h
+    if scheme == "central":
+        return (f(x + h) - f(x - h)) / (2.0 * h)
+    raise ValueError(f"unknown scheme {scheme!r}")
+
+
+def _resolvable(x: float, h: float) -> bool:
+    """A step the arithmetic can see: positive, finite, and x ± h ≠ x."""
+    return 0.0 < h < math.inf and x + h != x and x - h != x
+
+
+def _finite(*numbers: float) -> bool:
+    return all(math.isfinite(n) for n in numbers)
+
+
+def _central_with_estimate(f: Callable[[float], float], x: float, h: float, fx: float) -> tuple[float, float] | None:
+    """Central difference at h and an error estimate, or None if x±2h leaves the domain."""
+    fp, fm, fp2, fm2 = f(x + h), f(x - h), f(x + 2 * h), f(x - 2 * h)
+    if not _finite(fp, fm, fp2, fm2):
+        return None
+    d1 = (fp - fm) / (2 * h)
+    if not math.isfinite(d1):
+        # Every value is finite but the quotient overflows: the slope is beyond the largest double.
+        return d1, 0.0
+    d2 = (fp2 - fm2) / (4 * h)
+    truncation = abs(d2 - d1) / 3.0
+    roundoff = EPS * max(abs(fx), abs(fp), abs(fm)) / h
+    return d1, truncation + roundoff
+
+
+def _richardson(f: Callable[[float], float], x: float, h: float, fx: float) -> tuple[float, float] | None:
+    fp, fm, fp2, fm2 = f(x + h), f(x - h), f(x + h / 2), f(x - h / 2)
+    if not _finite(fp, fm, fp2, fm2):
+        return None
+    coarse = (fp - fm) / (2 * h)
+    fine = (fp2 - fm2) / h
+    extrapolated = (4.0 * fine - coarse) / 3.0
+    roundoff = EPS * max(abs(fx), abs(fp), abs(fm)) / h
+    return extrapolated, abs(extrapolated - fine) / 15.0 + roundoff
+
+
+def _one_sided(f: Callable[[float], float], x: float, h: float, fx: float, direction: float) -> tuple[float, float] | None:
+    """Second-order one-sided difference (−3f₀ + 4f₁ − f₂)/2h towards `direction`."""
+    s = direction * h
+    f1, f2, f4 = f(x + s), f(x + 2 * s), f(x + 4 * s)
+    if not _finite(f1, f2, f4):
+        return None
+    d1 = (-3 * fx + 4 * f1 - f2) / (2 * s)
+    d2 = (-3 * fx + 4 * f2 - f4) / (4 * s)
+    return d1, abs(d2 - d1) / 3.0 + EPS * max(abs(fx), abs(f1)) / h
+
+
+def differentiate(f: Callable[[float], float], x: float, *, h: float | None = None,
+                  richardson: bool = False) -> Difference:
+    """f'(x) by finite differences, staying inside f's domain.
+
+    >>> d = differentiate(lambda t: math.log(t) if t > 0 else math.nan, 1e-8)
+    >>> abs(d.value - 1e8) / 1e8 < 1e-6
+    True
+    """
+    fx = f(x)
+    scale = abs(x)
+    base = RICHARDSON_STEP if richardson else CENTRAL_STEP
+    scheme = "richardson" if richardson else "central"
+    formula = _richardson if richardson else _central_with_estimate
+    if h is not None:
+        candidates = [h]
+    else:
+        candidates = [base * max(1.0, scale)]
+        if _resolvable(x, base * scale) and scale < 1.0:
+            candidates.append(base * scale)
+    best: Difference | None = None
+    shrunk = False
+    for step in candidates:
+        trial = step
+        for _ in range(_MAX_SHRINKS):
+            if not _resolvable(x, trial):
+                break
+            result = formula(f, x, trial, fx)
+            if result is not None:
+                value, estimate = result
+                if best is None or estimate < best.error_estimate:
+                    best = Difference(value, trial, estimate, scheme)
+                    shrunk = trial < step
+                break
+            if h is not None:
+                break
+            trial /= 10.0
+    if best is not None:
+        if shrunk:
+            best.note = "step shrunk to stay inside the function's domain"
+        return best
+    # No symmetric step fits: the point is at the edge of the domain. Go one-sided.
+    step = h if h is not None else CENTRAL_STEP * (scale if _resolvable(x, CENTRAL_STEP * scale) else 1.0)
+    for direction, name in ((1.0, "forward"), (-1.0, "backward")):
+        trial = step
+        for _ in range(_MAX_SHRINKS):
+            if not _resolvable(x, trial):
+                break
+            result = _one_sided(f, x, trial, fx, direction)
+            if result is not None:
+                value, estimate = result
+                other = "below" if direction > 0 else "above"
+                return Difference(value, trial, estimate, f"{name} (one-sided)",
+                                  f"one-sided difference: the function is undefined just {other} {x:.6g}")
+            trial /= 10.0
+    return Difference(math.nan, step, math.nan, scheme, "no finite difference fits inside the domain")
+
+
+def unreliable(result: Difference, tolerance: float = 1e-3) -> bool:
+    """An estimate whose own error bound is a sizeable fraction of it (or of 1)."""
+    return (math.isfinite(result.value) and math.isfinite(result.error_estimate)
+            and result.error_estimate > tolerance * max(1.0, abs(result.value)))
+
+
+def scalar_function(graph: Graph, point: Point, name: str, index: tuple[int, ...], output: int = 0) -> Callable[[float], float]:
+    """t ↦ f(point with entry `index` of variable `name` set to t), as a float."""
+    root = graph.outputs[output]
+    base = np.array(point[name], dtype=np.float64)
+
+    def f(t: float) -> float:
+        moved = base.copy()
+        moved[index] = t
+        value = evaluate(graph, {**point, name: moved[()] if moved.ndim == 0 else moved}, upto=[root])[root]
+        return float(value) if is_finite(value) else math.nan
+
+    return f
+
+
+def gradient_central(graph: Graph, point: Point, wrt: list[str], *, output: int = 0,
+                     h: float | None = None, richardson: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+    """∇f by finite differences, entry by entry; also each step and error estimate."""
+    if h is not None and not (h > 0 and math.isfinite(h)):
+        raise UsageError("--h must be a positive number")
+    gradient: dict[str, Any] = {}
+    details: dict[str, Any] = {"step": {}, "error_estimate": {}, "notes": []}
+    for name in wrt:
+        x = np.asarray(point[name], dtype=np.float64)
+        values, steps, estimates = np.zeros(x.shape), np.zeros(x.shape), np.zeros(x.shape)
+        for index in np.ndindex(x.shape):
+            result = differentiate(scalar_function(graph, point, name, index, output), float(x[index]),
+                                   h=h, richardson=richardson)
+            values[index], steps[index], estimates[index] = result.value, result.step, result.error_estimate
+            where = f"{name}[{', '.join(map(str, index))}]" if index else name
+            if result.note:
+                details["notes"].append(f"{where}: {result.note}")
+            if unreliable(result):
+                details["notes"].append(
+                    f"{where}: the estimated error ({result.error_estimate:.2g}) is large against the value "
+                    f"({result.value:.2g}): the step may straddle a pole or a kink; do not trust this entry")
+        unwrap = (lambda a: a[()]) if x.ndim == 0 else (lambda a: a)
+        gradient[name] = unwrap(values)
+        details["step"][name] = unwrap(steps)
+        details["error_estimate"][name] = unwrap(estimates)
+    return gradient, details

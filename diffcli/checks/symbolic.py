@@ -1,0 +1,213 @@
+"""The exact reference: a graph turned into SymPy expressions, differentiated by SymPy.
+
+The graph is converted node by node through each primitive's `to_sympy` (text is
+never handed to SymPy), so sharing is kept while building. Tensor variables become
+object arrays of symbols, one per entry. SymPy can be very slow on expressions that
+swell (the logistic map unrolled 14 times takes it over 20 s), so every call runs under
+a time limit and reports "timed out" instead of hanging.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import numpy as np
+
+from diffcli.errors import UsageError
+from diffcli.ad.evaluate import Point, evaluate
+from diffcli.ad.graph import Graph
+from diffcli.ad.primitives import PRIMITIVES
+
+DIGITS = 30
+
+
+class SymbolicTimeout(BaseException):
+    """Raised inside SymPy when the time limit passes (BaseException so SymPy's own
+    `except Exception` clauses cannot swallow it)."""
+
+
+class SymbolicUnsupported(Exception):
+    """The graph uses an op SymPy cannot represent here."""
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Interrupt the block after `seconds` (main thread only; elsewhere, no limit)."""
+    usable = seconds is not None and seconds > 0 and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise SymbolicTimeout()
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _elementwise(sp: Any, convert: Any, args: list[Any], attrs: dict[str, Any]) -> Any:
+    if any(isinstance(a, np.ndarray) for a in args):
+        arrays = np.broadcast_arrays(*[np.asarray(a, dtype=object) for a in args])
+        out = np.empty(arrays[0].shape, dtype=object)
+        for index in np.ndindex(out.shape):
+            out[index] = convert(sp, *[a[index] for a in arrays], **attrs)
+        return out
+    return convert(sp, *args, **attrs)
+
+
+def to_sympy(graph: Graph, roots: list[int], point: Point | None = None) -> tuple[list[Any], dict[str, Any]]:
+    """SymPy expressions for `roots`, and the symbols made for each variable.
+
+    `detach(u)` becomes a fresh symbol standing for u's value at `point`, so its
+    derivative is zero, as in AD.
+    """
+    import sympy as sp
+
+    needed = graph.ancestors(roots)
+    values = evaluate(graph, point, upto=roots) if point is not None else None
+    exprs: list[Any] = [None] * len(graph)
+    symbols: dict[str, Any] = {}
+    detached: dict[Any, Any] = {}
+    for node in range(len(graph)):
+        if not needed[node]:
+            continue
+        op = graph.ops[node]
+        attrs = graph.attr_dict(node)
+        if op == "var":
+            name = attrs["name"]
+            shape = np.shape(point[name]) if point is not None else ()
+            if shape:
+                array = np.empty(shape, dtype=object)
+                for index in np.ndindex(shape):
+                    array[index] = sp.Symbol(f"{name}_{'_'.join(map(str, index))}", real=True)
+                symbols[name] = array
+            else:
+                symbols[name] = sp.Symbol(name, real=True)
+            exprs[node] = symbols[name]
+        elif op == "const":
+            value = np.asarray(attrs["value"])
+            exprs[node] = _number(sp, float(value)) if value.ndim == 0 else np.vectorize(
+                lambda v: _number(sp, float(v)), otypes=[object])(value)
+        elif op == "detach":
+            stand_in = sp.Dummy("detached", real=True)
+            detached[stand_in] = values[node] if values is not None else None
+            exprs[node] = stand_in
+        else:
+            primitive = PRIMITIVES[op]
+            if primitive.to_sympy is None:
+                raise SymbolicUnsupported(f"no symbolic form for '{op}'")
+            args = _truth_or_number(sp, op, [exprs[j] for j in graph.inputs[node]])
+            if "elementwise" in primitive.tags:
+                exprs[node] = _elementwise(sp, primitive.to_sympy, args, attrs)
+            else:
+                exprs[node] = primitive.to_sympy(sp, *args, **attrs)
+    symbols["__detached__"] = detached
+    return [_as_number(sp, exprs[r]) for r in roots], symbols
+
+
+# Where the graph takes a truth value: where's condition and the logical operators.
+_TRUTH_ARGUMENTS = {"where": (0,), "logical_and": (0, 1), "logical_or": (0, 1), "logical_not": (0,)}
+
+
+def _truth_or_number(sp: Any, op: str, args: list[Any]) -> list[Any]:
+    """NumPy mixes truth values and numbers freely ((x > 0)*y, x and y); SymPy does not."""
+    truth = _TRUTH_ARGUMENTS.get(op, ())
+    return [_as_truth(sp, a) if k in truth else _as_number(sp, a) for k, a in enumerate(args)]
+
+
+def _as_number(sp: Any, value: Any) -> Any:
+    """A SymPy truth value as 1 or 0, as NumPy counts it; anything else unchanged."""
+    if isinstance(value, np.ndarray):
+        return np.vectorize(lambda v: _as_number(sp, v), otypes=[object])(value) if value.size else value
+    if isinstance(value, sp.logic.boolalg.Boolean) and not isinstance(value, sp.Expr):
+        return sp.Piecewise((sp.Integer(1), value), (sp.Integer(0), True))
+    return value
+
+
+def _as_truth(sp: Any, value: Any) -> Any:
+    """A SymPy number as a truth value (nonzero is true, as in NumPy); truth values unchanged."""
+    if isinstance(value, np.ndarray):
+        return np.vectorize(lambda v: _as_truth(sp, v), otypes=[object])(value) if value.size else value
+    if isinstance(value, sp.Expr):
+        return sp.Ne(value, 0)
+    return value
+
+
+def _number(sp: Any, value: float) -> Any:
+    """Integers stay exact (so 3*x**3 differentiates to 9*x**2, not 9.0*x**2.0)."""
+    if value.is_integer() and abs(value) < 2**53:
+        return sp.Integer(int(value))
+    return sp.Float(value, DIGITS)
+
+
+def _to_float(sp: Any, expr: Any, substitutions: dict[Any, Any]) -> float:
+    value = sp.N(expr.subs(substitutions), DIGITS) if substitutions else sp.N(expr, DIGITS)
+    if value.has(sp.zoo, sp.oo, -sp.oo):
+        # zoo (complex infinity) is what SymPy makes of 1/0: for a real function, infinite.
+        return float("-inf") if value == -sp.oo else float("inf") if value in (sp.oo, sp.zoo) else float("nan")
+    try:
+        return float(value)
+    except TypeError:
+        complex_value = complex(value)
+        return complex_value.real if abs(complex_value.imag) < 1e-25 else float("nan")
+
+
+def point_substitutions(sp: Any, symbols: dict[str, Any], point: Point) -> dict[Any, Any]:
+    """{symbol: value} for every variable entry at `point`, and for every `detach` stand-in."""
+    substitutions: dict[Any, Any] = {}
+    for name, symbol in symbols.items():
+        if name == "__detached__":
+            for stand_in, value in symbol.items():
+                substitutions[stand_in] = _number(sp, float(value))
+            continue
+        values = np.asarray(point[name], dtype=np.float64)
+        for index in np.ndindex(np.shape(symbol)):
+            substitutions[np.asarray(symbol, dtype=object)[index]] = sp.Float(float(values[index]), DIGITS)
+    return substitutions
+
+
+def value_at(sp: Any, expr: Any, substitutions: dict[Any, Any]) -> float:
+    """A SymPy expression at the point, as a float (30 digits of work, then rounded)."""
+    return _to_float(sp, expr, substitutions)
+
+
+def gradient_symbolic(graph: Graph, point: Point, wrt: list[str], *, output: int = 0,
+                      timeout: float | None = 5.0) -> tuple[Any, dict[str, Any]]:
+    """f and ∇f at `point` from SymPy, evaluated to 30 digits; raises SymbolicTimeout.
+
+    >>> from diffcli.ad.parse import parse
+    >>> value, grad = gradient_symbolic(parse("3*x**3 - 5*x**2"), {"x": 1.5}, ["x"])
+    >>> value, grad["x"]
+    (-1.125, 5.25)
+    """
+    import sympy as sp
+
+    root = graph.outputs[output]
+    with time_limit(timeout):
+        (expr,), symbols = to_sympy(graph, [root], point)
+        if isinstance(expr, np.ndarray):
+            raise UsageError("the symbolic gradient needs a scalar function")
+        substitutions = point_substitutions(sp, symbols, point)
+        value = _to_float(sp, expr, substitutions)
+        gradient: dict[str, Any] = {}
+        for name in wrt:
+            symbol = symbols.get(name)
+            shape = np.shape(point[name])
+            if symbol is None:
+                gradient[name] = np.zeros(shape)[()] if not shape else np.zeros(shape)
+            elif isinstance(symbol, np.ndarray):
+                out = np.zeros(shape)
+                for index in np.ndindex(shape):
+                    out[index] = _to_float(sp, sp.diff(expr, symbol[index]), substitutions)
+                gradient[name] = out
+            else:
+                gradient[name] = _to_float(sp, sp.diff(expr, symbol), substitutions)
+    return value, gradient

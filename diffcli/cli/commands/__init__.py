@@ -1,0 +1,1 @@
+"""One module per command, each named after the command it implements."""

@@ -1,0 +1,140 @@
+"""`diffcli grad`: the gradient four ways, side by side, each with its error."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from diffcli.checks.compare import Comparison
+from diffcli.cli.app import app
+from diffcli.cli.common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
+                     TimeoutOption, WrtOption, apply_check, error_text, has_nonfinite, load_problem, number, out,
+                     print_json, read_methods, seconds_text, warn)
+
+EXAMPLES = """
+[bold]Examples[/bold]
+
+  diffcli grad "3*x**3 - 5*x**2" --at x=1.5
+
+  diffcli grad "x*y + sin(x)" --at x=1,y=2 --json | jq .methods.reverse.grad
+
+  diffcli grad "x if x >= 0 else sqrt(-x)" --at x=1 --method forward,reverse
+
+  echo "a*(a+b)" | diffcli grad - --at a=2,b=3 --check 1e-6
+
+  diffcli grad "mean(3*(x+2)**2)" --at "x=[[1,1],[1,1]]"
+
+  diffcli grad "x*y + sin(x)" --at-file points.csv --format csv
+"""
+
+
+@app.command(epilog=EXAMPLES)
+def grad(
+    expr: ExprArgument,
+    at: AtOption = None,
+    let: LetOption = None,
+    wrt: WrtOption = None,
+    method: MethodOption = None,
+    h: HOption = None,
+    richardson: RichardsonOption = False,
+    symbolic_timeout: TimeoutOption = 5.0,
+    check: CheckOption = None,
+    json_output: JsonOption = False,
+    at_file: Annotated[Optional[str], typer.Option("--at-file", metavar="POINTS.csv", help="A CSV of points (header: variable names, one point per row): f and ∇f at each, by reverse mode: ∇f traced once as a graph, then evaluated over all points in vectorised chunks.")] = None,
+    output_format: Annotated[str, typer.Option("--format", metavar="table|csv", help="With --at-file: table or csv.")] = "table",
+) -> None:
+    """The gradient of a scalar formula at a point, by forward AD, reverse AD, central differences and SymPy.
+
+    Each row is one method; each column one variable; the errors are measured against
+    the reference (SymPy when it finishes, else reverse-mode AD).
+    """
+    from diffcli.checks.compare import compare_gradient
+
+    methods, explicit = read_methods(method, check, symbolic_timeout)
+    if at_file is not None or output_format != "table":
+        from diffcli.ad.inputs import read_assignments
+        from diffcli.cli.batch_view import run_batch
+
+        return run_batch(expr, at_file, at, read_assignments(let, "--let"), wrt, methods, output_format, json_output)
+    problem = load_problem(expr, at, let, wrt)
+    comparison = compare_gradient(problem, methods, h=h, richardson=richardson,
+                                  symbolic_timeout=symbolic_timeout, explicit=explicit)
+    if json_output:
+        print_json(grad_document(problem.expr, problem.point, comparison))
+        shown: set[str] = set()
+    else:
+        render_grad(problem.point, comparison)
+        shown = {kink.message() for kink in comparison.kinks}  # already under the table
+    for message in comparison.warnings:
+        if message not in shown:
+            warn(message)
+    apply_check(comparison, check)
+
+
+def grad_document(expr: str, point: dict[str, Any], comparison: Comparison) -> dict[str, Any]:
+    """The `--json` document of DESIGN §4."""
+    methods = {}
+    for name, m in comparison.methods.items():
+        entry: dict[str, Any] = {"status": m.status, "seconds": m.seconds}
+        if m.status == "ok":
+            entry["grad"] = m.result
+            entry["error"] = m.error
+            entry["rel_error"] = m.rel_error
+            for key in ("step", "error_estimate", "passes"):
+                if key in m.extra:
+                    entry[key] = m.extra[key]
+        else:
+            entry["message"] = m.message
+        methods[name] = entry
+    nonfinite = [w for name, m in comparison.methods.items() if m.status == "ok" and has_nonfinite(m.result)
+                 for w in [f"{name}: some values are not finite (null in JSON)"]]
+    return {
+        "expr": expr,
+        "at": point,
+        "wrt": comparison.wrt,
+        "value": comparison.value,
+        "methods": methods,
+        "reference": comparison.reference,
+        "kinks": [{"where": k.where, "left": k.left, "right": k.right} for k in comparison.kinks],
+        "warnings": comparison.warnings + nonfinite,
+    }
+
+
+def render_grad(point: dict[str, Any], comparison: Comparison) -> None:
+    from rich.table import Table
+
+    from diffcli.cli.tensor_view import has_tensor, render_tensor_grad
+
+    if has_tensor(point, comparison.wrt):
+        return render_tensor_grad(point, comparison)
+    console = out()
+    shown_point = ", ".join(f"{name}={number(value, 10)}" for name, value in point.items())
+    console.print(f"f({shown_point}) = [bold]{number(comparison.value)}[/bold]")
+    with_steps = any("step" in m.extra for m in comparison.methods.values())
+    table = Table(show_header=True, header_style="bold",
+                  caption=f"errors against {comparison.reference} (*)" if comparison.reference else None)
+    table.add_column("method", no_wrap=True)
+    for name in comparison.wrt:
+        table.add_column(f"∂f/∂{name}", justify="right", no_wrap=True)
+    table.add_column("abs error", justify="right", no_wrap=True)
+    table.add_column("rel error", justify="right", no_wrap=True)
+    if with_steps:
+        table.add_column("step h", justify="right", no_wrap=True)
+    table.add_column("time", justify="right", no_wrap=True)
+    for name, m in comparison.methods.items():
+        label = f"{name} *" if name == comparison.reference else name
+        if m.status != "ok":
+            reason = m.status + (f": {m.message}" if m.message else "")
+            blanks = [""] * (len(comparison.wrt) - 1 + with_steps)
+            table.add_row(label, reason, *blanks, "—", "—", seconds_text(m.seconds))
+            continue
+        steps = []
+        if with_steps:
+            step = m.extra.get("step")
+            steps = [", ".join(number(step[n], 3) for n in comparison.wrt) if step is not None else ""]
+        table.add_row(label, *[number(m.result[n]) for n in comparison.wrt], error_text(m.error),
+                      error_text(m.rel_error), *steps, seconds_text(m.seconds))
+    console.print(table)
+    for kink in comparison.kinks:
+        console.print(f"[bold red]✗[/bold red] {kink.message()}", markup=True, highlight=False)

@@ -1,0 +1,124 @@
+"""`diffcli graph`: the computation graph as a tree, DOT, Mermaid or JSON, or an image."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from diffcli.errors import UsageError
+from diffcli.cli.app import app
+from diffcli.cli.common import AtOption, ExprArgument, JsonOption, LetOption, WrtOption, print_json, warn
+
+EXAMPLES = """
+[bold]Examples[/bold]
+
+  diffcli graph "a*(a+b)"
+
+  diffcli graph "c = a + b; d = a*c" --at a=2,b=3 --format dot > g.dot
+
+  diffcli graph "x*y + sin(x)" --at x=1,y=2 --output g.svg     # needs Graphviz
+
+  diffcli graph "x**2*y" --grad --format mermaid               # the gradient is a graph too
+"""
+
+_SUFFIX_FORMAT = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".json": "json", ".txt": "tree"}
+
+
+@app.command("graph", epilog=EXAMPLES)
+def graph_command(
+    expr: ExprArgument,
+    at: AtOption = None,
+    let: LetOption = None,
+    wrt: WrtOption = None,
+    fmt: Annotated[Optional[str], typer.Option(
+        "--format", "-f", help="tree, dot, mermaid or json (default: tree, or from --output's suffix).")] = None,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Write to FILE: .svg/.png/.pdf render through Graphviz; .dot/.gv/.mmd/.json/.txt "
+                               "write text.", dir_okay=False)] = None,
+    gradient: Annotated[bool, typer.Option(
+        "--grad", help="Draw the reverse-mode gradient graph (its outputs are ∂f/∂x for each variable).")] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """The computation graph of a formula, each shared subexpression drawn once.
+
+    With --at every node shows its value and its adjoint ∂f/∂vᵢ (the grad_fn chain).
+    """
+    from diffcli.views import draw
+
+    chosen, image = _choose_format(fmt, output, json_output)
+    picture = _picture(expr, at, let, wrt, gradient)
+    for note in picture.notes:
+        warn(note)
+    if chosen == "json" and output is None:
+        print_json(draw.json_data(picture))
+        return
+    text = _text(picture, chosen)
+    if image:
+        draw.render_image(text, output)
+    elif output is not None:
+        try:
+            output.write_text(text)
+        except OSError as error:
+            raise UsageError(f"--output: cannot write {output}: {error.strerror}") from None
+    else:
+        sys.stdout.write(text)
+
+
+def _choose_format(fmt: Optional[str], output: Optional[Path], json_output: bool) -> tuple[str, bool]:
+    """The text format to produce, and whether it is then rendered to an image."""
+    from diffcli.views import draw
+
+    if json_output and fmt not in (None, "json"):
+        raise UsageError(f"--json and --format {fmt} ask for two different outputs; choose one")
+    if fmt is not None and fmt not in draw.FORMATS:
+        raise UsageError(f"--format: unknown format '{fmt}' (choose from {', '.join(draw.FORMATS)})")
+    suffix = output.suffix.lower() if output is not None else ""
+    image = suffix in draw.IMAGE_SUFFIXES
+    if output is not None and not image and suffix not in _SUFFIX_FORMAT:
+        raise UsageError(f"--output: unknown file type '{output.suffix or output.name}' "
+                         "(use .svg, .png, .pdf, .dot, .gv, .mmd, .json or .txt)")
+    if image:
+        if fmt not in (None, "dot") or json_output:
+            raise UsageError(f"--output {output.name}: an image is drawn from DOT; leave out --format/--json")
+        return "dot", True
+    chosen = "json" if json_output else fmt or _SUFFIX_FORMAT.get(suffix, "tree")
+    return chosen, False
+
+
+def _text(picture, chosen: str) -> str:
+    from diffcli.views import draw
+
+    if chosen == "json":
+        import json
+
+        from diffcli.cli.common import jsonable
+
+        return json.dumps(jsonable(draw.json_data(picture)), allow_nan=False, indent=1) + "\n"
+    text = {"tree": draw.tree_text, "dot": draw.dot_text, "mermaid": draw.mermaid_text}[chosen](picture)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _picture(expr: str, at: Optional[list[str]], let: Optional[list[str]], wrt: Optional[str], gradient: bool):
+    """The picture to draw: the formula's graph or its gradient graph, at the point if given."""
+    from diffcli.views import draw
+    from diffcli.ad.reverse import gradient_graph
+    from diffcli.cli.structure import load_structure
+
+    problem, has_point = load_structure(expr, at, let, wrt)
+    point = problem.point if has_point else None
+    graph = problem.graph
+    if not gradient:
+        return draw.describe(graph, point, problem.wrt)
+    if len(graph.outputs) != 1:
+        raise UsageError("--grad needs a scalar formula (a single output)")
+    if not problem.wrt:
+        raise UsageError("--grad: the formula has no variable to differentiate")
+    grad_graph, outputs = gradient_graph(graph, problem.point, problem.wrt)
+    output_name = graph.name_of(graph.outputs[0]) or "f"
+    for name, node in zip(problem.wrt, outputs):
+        if grad_graph.ops[node] not in ("var", "const"):
+            grad_graph.labels[node] = f"∂{output_name}/∂{name}"
+    return draw.describe(grad_graph, point, problem.wrt, outputs, with_adjoints=False)

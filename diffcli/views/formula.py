@@ -1,0 +1,195 @@
+"""Derivative formulas from SymPy, next to the size of the AD derivative graph.
+
+A symbolic derivative is a tree: every repeated subterm is written out again, so the
+formula for an unrolled recurrence (the logistic map xₖ₊₁ = r·xₖ(1 − xₖ)) swells
+exponentially. Common-subexpression elimination (CSE) wins much of that back; AD never
+loses it, because its derivative is a graph built by the reverse sweep
+(`reverse.gradient_graph`) that shares every node it can. This module measures all
+three in the same unit — nodes (operations, variables and constants).
+
+The graph is converted through `symbolic.to_sympy` (never through text), and every
+SymPy step runs under `symbolic.time_limit`, so a formula that swells past the limit
+is reported as such instead of hanging.
+
+>>> from diffcli.ad.parse import parse
+>>> [f] = derivative_formulas(parse("3*x**3 - 5*x**2"), {"x": 1.0}, ["x"])
+>>> f.text, f.ad_size
+('x*(9*x - 10)', 8)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from diffcli.errors import UsageError
+from diffcli.ad.evaluate import Point, evaluate
+from diffcli.ad.graph import Graph
+from diffcli.views.naming import program_text
+from diffcli.ad.reverse import gradient_graph
+
+MAX_ORDER = 10
+
+
+@dataclass
+class Formula:
+    """∂ⁿf/∂xⁿ for one variable: the formula (when SymPy finished) and the three sizes."""
+
+    variable: str
+    order: int
+    ad_size: int
+    ad_program: str
+    text: str | None = None
+    latex: str | None = None
+    simplified: bool = False
+    sympy_size: int | None = None
+    sympy_cse_size: int | None = None
+    simplified_size: int | None = None
+    status: str = "ok"  # ok | timed out | failed
+    message: str = ""
+
+
+def exact_number(sp: Any, value: Any) -> Any:
+    """A float as the rational its shortest decimal spells: 3.7 -> 37/10, 2.0 -> 2 (π and e by name).
+
+    The number the user typed, exactly — not the binary neighbour of 3.7, whose 30
+    digits (3.70000000000000017763568394002504646778106689453125…) would fill a formula.
+    """
+    number = float(value)
+    if number in (math.pi, math.e):  # the language's constants `pi` and `e`
+        return sp.pi if number == math.pi else sp.E
+    return sp.Rational(repr(number))
+
+
+def _readable(sp: Any, number: Any) -> Any:
+    """A decimal of the formula as the user wrote it: 0.1 -> 1/10 (exact); a long one that
+    SymPy folded (3.7 + π) as 15 significant digits rather than 30 digits of binary noise."""
+    if not math.isfinite(float(number)):  # SymPy folded 1e308*1e308 beyond a double: keep its big float
+        return number
+    exact = exact_number(sp, number)
+    if not exact.is_Rational or exact.q <= 10**8:  # π, e, or a short decimal
+        return exact
+    return sp.Float(repr(float(number)), 15)
+
+
+def tree_size(expr: Any) -> int:
+    """Nodes of a SymPy expression written out as a tree (shared subterms counted each time).
+
+    Counted with memoisation over the (internally shared) expression, so an exponentially
+    large tree is measured in time proportional to its distinct subterms.
+    """
+    sizes: dict[Any, int] = {}
+    stack = [(expr, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node in sizes:
+            continue
+        if ready or not node.args:
+            sizes[node] = 1 + sum(sizes[arg] for arg in node.args)
+            continue
+        stack.append((node, True))
+        stack.extend((arg, False) for arg in node.args if arg not in sizes)
+    return sizes[expr]
+
+
+def cse_size(expr: Any) -> int:
+    """Nodes after common-subexpression elimination: each shared term once, plus its name."""
+    import sympy as sp
+
+    replacements, reduced = sp.cse(expr)
+    return sum(1 + tree_size(value) for _, value in replacements) + sum(tree_size(e) for e in reduced)
+
+
+def ad_derivative(graph: Graph, point: Point, variable: str, order: int) -> tuple[Graph, int]:
+    """The graph of ∂ⁿf/∂xⁿ, by running the reverse sweep in graph mode n times."""
+    current, node = graph, graph.outputs[0]
+    for _ in range(order):
+        source = current.copy()
+        source.outputs = [node]
+        current, (node,) = gradient_graph(source, point, [variable])
+    return current, node
+
+
+def derivative_formulas(graph: Graph, point: Point, wrt: list[str], order: int = 1, *,
+                        constants: dict[str, Any] | None = None, timeout: float | None = 10.0,
+                        simplify: bool = True) -> list[Formula]:
+    """For each variable in `wrt`: ∂ⁿf/∂xⁿ from SymPy (simplified) and the AD graph's size.
+
+    `point` fixes shapes for the AD graph; `constants` are substituted into the formula.
+    """
+    shape = np.shape(evaluate(graph, point, upto=graph.outputs[:1])[graph.outputs[0]])
+    if shape:
+        raise UsageError(f"diff prints formulas for a scalar function, but this one has shape {shape}; "
+                         "wrap it in sum(...) or use jacobian")
+    formulas = []
+    for variable in wrt:
+        ad_graph, node = ad_derivative(graph, point, variable, order)
+        label = f"d{order if order > 1 else ''}f_d{variable}{order if order > 1 else ''}"
+        formula = Formula(variable, order, ad_graph.size([node]), program_text(ad_graph, [node], [label]))
+        _symbolic(formula, graph, point, constants or {}, timeout, simplify)
+        formulas.append(formula)
+    return formulas
+
+
+def function_sizes(graph: Graph, timeout: float | None = 10.0) -> tuple[int, int | None]:
+    """Nodes of f itself: in the graph, and in SymPy's tree (None if SymPy times out)."""
+    from diffcli.checks.symbolic import SymbolicTimeout, SymbolicUnsupported, time_limit, to_sympy
+
+    try:
+        with time_limit(timeout):
+            (expr,), _ = to_sympy(graph, graph.outputs[:1])
+            return graph.size(graph.outputs[:1]), tree_size(expr)
+    except (SymbolicTimeout, SymbolicUnsupported):
+        return graph.size(graph.outputs[:1]), None
+
+
+def _symbolic(formula: Formula, graph: Graph, point: Point, constants: dict[str, Any], timeout: float | None,
+              simplify: bool = True) -> None:
+    """Fill in the SymPy side of `formula` within one time budget: the derivative and its
+    tree size first, then its size after CSE, then the simplified formula (each optional)."""
+    import sympy as sp
+
+    from diffcli.checks.symbolic import SymbolicTimeout, SymbolicUnsupported, time_limit, to_sympy
+
+    deadline = None if timeout is None else time.monotonic() + timeout
+
+    def remaining() -> float | None:
+        return None if deadline is None else max(deadline - time.monotonic(), 1e-3)
+
+    try:
+        with time_limit(remaining()):
+            (expr,), symbols = to_sympy(graph, graph.outputs[:1], point)
+            symbols.pop("__detached__", None)
+            substitutions = {symbols[name]: exact_number(sp, value) for name, value in constants.items()
+                             if name in symbols}
+            substitutions.update({number: _readable(sp, number) for number in expr.atoms(sp.Float)})
+            # A variable that the output does not depend on (`a = x; a = y; a`) has no symbol.
+            symbol = symbols.get(formula.variable, sp.Dummy(formula.variable))
+            derivative = sp.diff(expr.xreplace(substitutions), symbol, formula.order)
+            formula.sympy_size = tree_size(derivative)
+            formula.text, formula.latex = str(derivative), sp.latex(derivative)
+    except SymbolicTimeout:
+        formula.status, formula.message = "timed out", f"SymPy did not finish in {timeout:g} s"
+        return
+    except (SymbolicUnsupported, RecursionError) as error:
+        formula.status, formula.message = "failed", str(error) or "the expression is too deep for SymPy"
+        return
+    try:
+        with time_limit(remaining()):
+            formula.sympy_cse_size = cse_size(derivative)
+            if not simplify:
+                return
+            simpler = sp.simplify(derivative)
+    except (SymbolicTimeout, RecursionError):
+        formula.message = f"not {'simplified' if formula.sympy_cse_size is not None else 'CSE-reduced'}: " \
+                          f"SymPy did not finish in {timeout:g} s"
+        return
+    formula.simplified_size = tree_size(simpler)
+    # simplify() may return a longer form (a Piecewise, say); show the shorter of the two.
+    if formula.simplified_size <= formula.sympy_size:
+        formula.text, formula.latex = str(simpler), sp.latex(simpler)
+        formula.simplified = True

@@ -1,0 +1,77 @@
+"""Properties over random formulas: forward == reverse == graph mode ≈ central differences."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from diffcli.ad.evaluate import evaluate, is_finite
+from diffcli.ad.forward import gradient_forward
+from diffcli.checks.numeric import gradient_central
+from diffcli.ad.parse import parse
+from diffcli.ad.reverse import gradient_graph, gradient_reverse
+
+VARIABLES = ["x", "y", "z"]
+UNARY = ["sin", "cos", "tanh", "atan", "exp", "sigmoid", "softplus", "asinh"]
+# Applied to a positive argument, so they stay in their domain.
+POSITIVE = ["log", "sqrt", "log1p"]
+
+
+def formulas(branches: bool = True) -> st.SearchStrategy[str]:
+    leaves = st.one_of(st.sampled_from(VARIABLES), st.sampled_from(["2", "0.5", "3", "pi"]))
+
+    def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        return st.one_of(
+            st.tuples(inner, st.sampled_from(["+", "-", "*"]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+            st.tuples(inner, inner).map(lambda t: f"({t[0]} / (1 + ({t[1]})**2))"),
+            st.tuples(st.sampled_from(UNARY), inner).map(lambda t: f"{t[0]}({t[1]})"),
+            st.tuples(st.sampled_from(POSITIVE), inner).map(lambda t: f"{t[0]}(1 + ({t[1]})**2)"),
+            st.tuples(inner, st.sampled_from(["2", "3"])).map(lambda t: f"({t[0]})**{t[1]}"),
+            *([st.tuples(inner, inner, inner).map(lambda t: f"({t[0]} if {t[1]} > 0.1 else {t[2]})")]
+              if branches else []),
+        )
+
+    return st.recursive(leaves, extend, max_leaves=12)
+
+
+points = st.tuples(*[st.floats(-2, 2, allow_nan=False) for _ in VARIABLES])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(formulas(), points)
+def test_forward_equals_reverse_equals_graph_mode(text, coordinates):
+    graph = parse(text)
+    point = {name: np.float64(v) for name, v in zip(VARIABLES, coordinates)}
+    wrt = list(graph.variables)
+    value, reverse = gradient_reverse(graph, point, wrt)
+    if not is_finite(value):
+        return
+    _, forward = gradient_forward(graph, point, wrt)
+    built, outputs = gradient_graph(graph, point, wrt)
+    from_graph = evaluate(built, point, upto=outputs)
+    for k, name in enumerate(wrt):
+        r, f, g = float(reverse[name]), float(forward[name]), float(from_graph[outputs[k]])
+        if not (math.isfinite(r) and math.isfinite(f)):
+            continue
+        scale = max(1.0, abs(r))
+        assert abs(r - f) <= 1e-12 * scale, (text, name, r, f)
+        assert abs(r - g) <= 1e-12 * scale, (text, name, r, g)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(formulas(branches=False), points)
+def test_reverse_agrees_with_central_differences(text, coordinates):
+    graph = parse(text)
+    point = {name: np.float64(v) for name, v in zip(VARIABLES, coordinates)}
+    wrt = list(graph.variables)
+    value, reverse = gradient_reverse(graph, point, wrt)
+    if not is_finite(value) or not all(is_finite(reverse[n]) for n in wrt):
+        return
+    central, details = gradient_central(graph, point, wrt)
+    for name in wrt:
+        r, c = float(reverse[name]), float(central[name])
+        tolerance = 1e-5 * max(1.0, abs(r)) + 100 * float(details["error_estimate"][name])
+        assert abs(r - c) <= tolerance, (text, name, r, c)

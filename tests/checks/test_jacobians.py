@@ -1,0 +1,254 @@
+"""The Jacobian family: jvp, vjp, jacobian, hessian — core comparisons and the commands."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import run_cli, run_json
+from diffcli.errors import UsageError
+from diffcli.checks.jacobians import compare_hessian, compare_jacobian, compare_jvp, compare_vjp
+from diffcli.ad.problem import make_problem
+from diffcli.ad.transforms import jacobian_forward, jacobian_reverse
+
+
+# ------------------------------------------------------------------------------- core
+
+
+def test_jacobian_of_a_list_by_every_method():
+    d = compare_jacobian(make_problem("[x*y, x+y, sin(x)]", {"x": 1.0, "y": 2.0}))
+    c = d.comparison
+    assert c.reference == "symbolic"
+    expected = [[2.0, 1.0], [1.0, 1.0], [np.cos(1.0), 0.0]]
+    for name in ("forward", "reverse", "symbolic"):
+        np.testing.assert_allclose(c.methods[name].result, expected, rtol=1e-15)
+    assert c.methods["central"].error < 1e-9
+    assert c.methods["forward"].extra["passes"] == 2 and c.methods["reverse"].extra["passes"] == 3
+    assert d.inputs == ["x", "y"] and d.outputs == ["f1", "f2", "f3"]
+
+
+def test_jacobian_of_a_linear_map_is_the_matrix():
+    A = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    d = compare_jacobian(make_problem("A @ x", {"x": [1.0, -1.0]}, {"A": A}), ("forward", "reverse"))
+    assert d.comparison.methods["forward"].result.tolist() == A.tolist()
+    assert d.comparison.methods["reverse"].result.tolist() == A.tolist()
+    assert d.outputs == ["f[0]", "f[1]", "f[2]"] and d.inputs == ["x[0]", "x[1]"]
+
+
+def test_passes_show_the_cost_argument():
+    # n = 6 inputs, m = 1 output: forward needs 6 sweeps, reverse 1.
+    d = compare_jacobian(make_problem("sum(x**2)", {"x": np.arange(6.0)}), ("forward", "reverse"))
+    assert d.comparison.methods["forward"].extra["passes"] == 6
+    assert d.comparison.methods["reverse"].extra["passes"] == 1
+    assert d.comparison.methods["reverse"].result.tolist() == [[0.0, 2.0, 4.0, 6.0, 8.0, 10.0]]
+
+
+def test_jvp_is_one_forward_pass():
+    d = compare_jvp(make_problem("[x*y, x+y, sin(x)]", {"x": 1.0, "y": 2.0}), {"x": 1.0, "y": 0.0})
+    c = d.comparison
+    assert [float(t) for t in c.methods["forward"].result] == [2.0, 1.0, np.cos(1.0)]
+    assert c.methods["forward"].extra["passes"] == 1
+    assert c.methods["reverse"].extra["passes"] == 3
+    assert c.methods["central"].error < 1e-9 and c.methods["symbolic"].error == 0.0
+
+
+def test_jvp_of_a_tensor_output_along_a_tensor_direction():
+    d = compare_jvp(make_problem("A @ x", {"x": [1.0, 2.0]}, {"A": [[1.0, 2.0], [3.0, 4.0]]}), {"x": [1.0, 0.0]},
+                    ("forward", "reverse", "central"))
+    assert d.comparison.methods["forward"].result[0].tolist() == [1.0, 3.0]   # the first column of A
+    assert d.comparison.methods["reverse"].result[0].tolist() == [1.0, 3.0]
+
+
+def test_vjp_of_x_times_1024():
+    d = compare_vjp(make_problem("x*1024", {"x": [1.0, 2.0, 3.0]}), [0.1, 1.0, 0.0001])
+    c = d.comparison
+    for name in ("forward", "reverse", "symbolic"):
+        assert c.methods[name].result["x"].tolist() == [102.4, 1024.0, 0.1024]
+    assert c.methods["reverse"].extra["passes"] == 1 and c.methods["forward"].extra["passes"] == 3
+    assert c.methods["central"].rel_error < 1e-9
+
+
+def test_vjp_of_a_list_picks_out_a_row_of_the_jacobian():
+    d = compare_vjp(make_problem("[x*y, x+y]", {"x": 1.0, "y": 2.0}), [1.0, 0.0], ("reverse", "forward"))
+    grad = d.comparison.methods["reverse"].result
+    assert (float(grad["x"]), float(grad["y"])) == (2.0, 1.0)
+
+
+def test_hessian_of_quadratic_form_is_a_plus_a_transpose_by_every_method():
+    A = np.array([[1.0, 2.0], [3.0, 4.0]])
+    d = compare_hessian(make_problem("x.T @ A @ x", {"x": [1.0, 2.0]}, {"A": A}))
+    c = d.comparison
+    assert c.methods["forward-over-reverse"].result.tolist() == (A + A.T).tolist()
+    assert c.methods["symbolic"].result.tolist() == (A + A.T).tolist()
+    assert c.methods["central"].error < 1e-8
+    assert c.check(1e-6) is None
+
+
+def test_hessian_of_a_scalar_formula():
+    d = compare_hessian(make_problem("x**2*y + exp(x*y)", {"x": 0.5, "y": 1.0}))
+    e = np.exp(0.5)
+    expected = [[2 * 1.0 + 1.0 * e, 2 * 0.5 + e + 0.5 * 1.0 * e], [2 * 0.5 + e + 0.5 * e, 0.25 * e]]
+    np.testing.assert_allclose(d.comparison.methods["forward-over-reverse"].result, expected, rtol=1e-14)
+    assert d.comparison.reference == "symbolic"
+
+
+def test_when_sympy_is_not_asked_ad_is_the_hessian_reference():
+    d = compare_hessian(make_problem("x**3", {"x": 2.0}), ("central", "reverse"))
+    assert d.comparison.reference == "forward-over-reverse"
+    assert d.comparison.methods["forward-over-reverse"].result.tolist() == [[12.0]]
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: compare_hessian(make_problem("[x, y]", {"x": 1, "y": 2})), "scalar"),
+    (lambda: compare_hessian(make_problem("x*2", {"x": [1.0, 2.0]})), "shape (2,)"),
+    (lambda: compare_jvp(make_problem("x*y", {"x": 1, "y": 2}), {"z": 1.0}), "'z'"),
+    (lambda: compare_jvp(make_problem("x@x", {"x": [1.0, 2.0]}), {"x": [1.0, 2.0, 3.0]}), "(3,)"),
+    (lambda: compare_vjp(make_problem("x*2", {"x": [1.0, 2.0]}), [1.0, 2.0, 3.0]), "(3,)"),
+    (lambda: compare_vjp(make_problem("[x, 2*x]", {"x": 1.0}), [1.0, 2.0, 3.0]), "2 entries"),
+    (lambda: compare_jacobian(make_problem("x", {"x": 1.0}), ("backward",)), "unknown method"),
+])
+def test_bad_input_is_a_usage_error(call, message):
+    with pytest.raises(UsageError) as caught:
+        call()
+    assert message in caught.value.message
+
+
+# ----------------------------------------- forward == reverse == central on random problems
+
+_EXPRESSIONS = ["x * y", "sin(x) * y + x", "exp(x - y) / (1 + x*x)", "A @ x", "x.T @ A", "A @ (x * y)",
+                "sum(A * y, axis=0)", "outer(x, y) @ x", "tanh(A) @ sin(x)", "x / (2 + cos(y))", "mean(A, axis=1) * x"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from(_EXPRESSIONS), st.integers(1, 4), st.integers(0, 2**31 - 1))
+def test_jacobian_forward_equals_reverse_equals_central(expr, n, seed):
+    rng = np.random.default_rng(seed)
+    at = {"x": rng.uniform(-1, 1, n), "y": rng.uniform(-1, 1, n), "A": rng.uniform(-1, 1, (n, n))}
+    problem = make_problem(expr, {k: v for k, v in at.items() if k in expr})
+    d = compare_jacobian(problem, ("forward", "reverse", "central"))
+    forward = d.comparison.methods["forward"].result
+    reverse = d.comparison.methods["reverse"].result
+    central = d.comparison.methods["central"].result
+    assert forward.shape == (len(d.outputs), len(d.inputs))
+    np.testing.assert_allclose(forward, reverse, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(central, reverse, rtol=1e-6, atol=1e-7)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.sampled_from(_EXPRESSIONS), st.integers(1, 3), st.integers(0, 2**31 - 1))
+def test_jvp_and_vjp_are_the_jacobian_applied(expr, n, seed):
+    rng = np.random.default_rng(seed)
+    at = {"x": rng.uniform(-1, 1, n), "y": rng.uniform(-1, 1, n), "A": rng.uniform(-1, 1, (n, n))}
+    problem = make_problem(expr, {k: v for k, v in at.items() if k in expr})
+    J = jacobian_reverse(problem.graph, problem.point, problem.wrt)
+    np.testing.assert_allclose(J, jacobian_forward(problem.graph, problem.point, problem.wrt), atol=1e-12)
+    v = {name: rng.uniform(-1, 1, np.shape(problem.point[name])) for name in problem.wrt}
+    flat_v = np.concatenate([np.ravel(v[name]) for name in problem.wrt])
+    jv = compare_jvp(problem, v, ("forward",)).comparison.methods["forward"].result
+    np.testing.assert_allclose(np.concatenate([np.ravel(t) for t in jv]), J @ flat_v, atol=1e-12)
+    u = rng.uniform(-1, 1, J.shape[0])
+    uj = compare_vjp(problem, u, ("reverse",))
+    got = uj.comparison.methods["reverse"].result
+    np.testing.assert_allclose(np.concatenate([np.ravel(got[name]) for name in problem.wrt]), u @ J, atol=1e-12)
+
+
+# -------------------------------------------------------------------------------- CLI
+
+
+def test_vjp_command_json():
+    document = run_json("vjp", "x*1024", "--at", "x=[1,2,3]", "--cotangent", "[0.1,1.0,0.0001]")
+    assert document["methods"]["reverse"]["vjp"] == {"x": [102.4, 1024.0, 0.1024]}
+    assert document["methods"]["reverse"]["passes"] == 1
+    assert document["cotangent"] == [0.1, 1.0, 0.0001]
+    assert document["reference"] == "symbolic"
+
+
+def test_jvp_command_json():
+    document = run_json("jvp", "[x*y, x+y, sin(x)]", "--at", "x=1,y=2", "--dir", "x=1,y=0")
+    assert document["methods"]["forward"]["jvp"][:2] == [2.0, 1.0]
+    assert document["methods"]["forward"]["passes"] == 1
+    assert document["outputs"] == ["f1", "f2", "f3"]
+
+
+def test_jacobian_command_json_and_modes():
+    document = run_json("jacobian", "[x*y, x+y]", "--at", "x=1,y=2", "--mode", "reverse")
+    assert "forward" not in document["methods"]
+    assert document["methods"]["reverse"]["jacobian"] == [[2.0, 1.0], [1.0, 1.0]]
+    assert document["inputs"] == ["x", "y"] and document["outputs"] == ["f1", "f2"]
+    assert document["mode"] == "reverse"
+
+
+def test_jacobian_table_reports_passes_per_mode():
+    result = run_cli("jacobian", "sum(x**2)", "--at", "x=[1,2,3,4,5,6]", "--method", "forward,reverse")
+    assert result.returncode == 0, result.stderr
+    rows = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if line.startswith("│ ")}
+    assert rows["forward"].split("│")[2].strip() == "6"
+    assert rows["reverse (reference)"].split("│")[2].strip() == "1"
+
+
+def test_hessian_command_json():
+    document = run_json("hessian", "x.T @ A @ x", "--at", "x=[1,2]", "--let", "A=[[1,2],[3,4]]")
+    assert document["methods"]["forward-over-reverse"]["hessian"] == [[2.0, 5.0], [5.0, 8.0]]
+    assert document["inputs"] == ["x[0]", "x[1]"]
+    assert document["reference"] == "symbolic"
+
+
+def test_hessian_table_shows_the_matrix():
+    result = run_cli("hessian", "logdet(A)", "--at", "A=[[2,1],[1,3]]", "--method", "reverse")
+    assert result.returncode == 0, result.stderr
+    assert "Hessian ∂²f/∂xᵢ∂xⱼ, from forward-over-reverse:" in result.stdout
+    assert "A[0,0]" in result.stdout and "-0.36" in result.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ("jvp", "x*y", "--at", "x=1,y=2"),                                     # no --dir
+    ("vjp", "x*y", "--at", "x=1,y=2"),                                     # no --cotangent
+    ("jvp", "x*y", "--at", "x=1,y=2", "--dir", "q=1"),
+    ("vjp", "x*2", "--at", "x=[1,2]", "--cotangent", "[1,2,3]"),
+    ("jacobian", "[x, y]", "--at", "x=1,y=2", "--mode", "sideways"),
+    ("hessian", "[x, y]", "--at", "x=1,y=2"),
+    ("jacobian", "x @ y", "--at", "x=[1,2],y=[1,2,3]"),
+    ("hessian", "x", "--at", "x=1", "--check", "-1"),
+    ("jvp", "x", "--at", "x=1", "--dir", "x=1", "--symbolic-timeout", "0"),
+])
+def test_command_usage_errors_exit_2_with_one_line(args):
+    result = run_cli(*args)
+    assert result.returncode == 2, result.stdout
+    assert result.stderr.startswith("diffcli: error: ") and result.stderr.count("\n") == 1
+    assert result.stdout == ""
+
+
+def test_math_error_exits_1():
+    result = run_cli("jacobian", "[log(x), x]", "--at", "x=-1")
+    assert result.returncode == 1
+    assert "log of a negative number" in result.stderr
+
+
+def test_check_passes_and_fails():
+    assert run_cli("hessian", "x**3", "--at", "x=2", "--check", "1e-6").returncode == 0
+    result = run_cli("hessian", "x**3", "--at", "x=2", "--check", "0", "--method", "reverse,central")
+    assert result.returncode == 1 and "check failed" in result.stderr
+
+
+def test_every_command_has_examples_in_help():
+    for command in ("jvp", "vjp", "jacobian", "hessian"):
+        result = run_cli(command, "--help")
+        assert result.returncode == 0 and "Examples" in result.stdout and f"diffcli {command}" in result.stdout
+
+
+def test_hessian_at_a_kink_falls_back_to_ad_when_sympy_cannot_evaluate():
+    document = run_json("hessian", "abs(x)*y", "--at", "x=0,y=1")
+    assert document["reference"] == "forward-over-reverse"
+    assert document["methods"]["symbolic"]["hessian"][0][0] is None       # DiracDelta(0): no number
+    assert document["methods"]["forward-over-reverse"]["hessian"] == [[0.0, 0.0], [0.0, 0.0]]
+    assert any(w.startswith("not differentiable here: abs") for w in document["warnings"])
+
+
+def test_python_api_jacobian_and_hessian():
+    import diffcli
+
+    assert diffcli.jacobian("[x*y, x+y]", {"x": 1.0, "y": 2.0}).tolist() == [[2.0, 1.0], [1.0, 1.0]]
+    assert diffcli.hessian("x.T@A@x", {"x": [1.0, 2.0]}, let={"A": [[1.0, 2.0], [3.0, 4.0]]}).tolist() == [
+        [2.0, 5.0], [5.0, 8.0]]
