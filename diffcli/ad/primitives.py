@@ -58,12 +58,21 @@ class Primitive:
     to_sympy: Callable[..., Any] | None = None
     description: str = ""
     tags: frozenset[str] = field(default_factory=frozenset)
+    # Analytic where its real version is defined, with an `impl` that accepts complex input:
+    # only through such ops is the complex step f(x + ih) meaningful.
+    complex_safe: bool = False
 
 
 PRIMITIVES: dict[str, Primitive] = {}
 
+_COMPLEX_SAFE = frozenset({'add', 'sub', 'mul', 'smul', 'div', 'neg', 'pow', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'tanh', 'asinh', 'acosh', 'atanh', 'exp', 'expm1', 'log', 'log2', 'log10', 'log1p', 'sqrt', 'stack', 'index', 'sum_to', 'broadcast_to', 'sum', 'mean', 'prod', 'matmul', 'transpose', 'outer'})
+
 
 def register(primitive: Primitive) -> Primitive:
+    if primitive.name in _COMPLEX_SAFE:
+        import dataclasses
+
+        primitive = dataclasses.replace(primitive, complex_safe=True)
     PRIMITIVES[primitive.name] = primitive
     return primitive
 

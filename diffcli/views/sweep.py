@@ -25,6 +25,7 @@ import numpy as np
 from diffcli.errors import MathError, UsageError
 from diffcli.ad.evaluate import Point, evaluate, is_finite
 from diffcli.ad.graph import Graph
+from diffcli.ad.primitives import PRIMITIVES
 from diffcli.checks.numeric import CENTRAL_STEP, ONE_SIDED_STEP, RICHARDSON_STEP, difference, scalar_function
 from diffcli.ad.reverse import gradient_reverse
 
@@ -32,16 +33,6 @@ STEPS = tuple(10.0 ** -k for k in range(1, 17))
 SCHEMES = ("forward", "backward", "central", "richardson", "complex step")
 ORDER = {"forward": 1, "backward": 1, "central": 2, "richardson": 4, "complex step": 2}
 
-# Ops that are analytic (holomorphic) where their real versions are defined, with NumPy
-# implementations that accept complex input: only through these is f(x + ih) meaningful.
-# abs, sign, relu, max/min, comparisons, where, cbrt, sigmoid, softplus are not.
-COMPLEX_SAFE = frozenset({
-    "var", "const", "add", "sub", "mul", "smul", "div", "neg", "pow",
-    "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
-    "exp", "expm1", "log", "log2", "log10", "log1p", "sqrt",
-    "stack", "index", "sum_to", "broadcast_to",
-    "sum", "mean", "prod", "dot", "matmul", "transpose", "outer",
-})
 _COMPLEX_WARNING = getattr(getattr(np, "exceptions", np), "ComplexWarning", Warning)
 
 
@@ -85,7 +76,7 @@ def complex_step_blocker(graph: Graph, root: int, values: list[Any]) -> str | No
     for node, op in enumerate(graph.ops):
         if not needed[node]:
             continue
-        if op not in COMPLEX_SAFE:
+        if op not in ("var", "const") and not PRIMITIVES[op].complex_safe:
             return f"the formula uses '{op}', which is not analytic or has real-only code"
         # NumPy takes a complex power through the complex logarithm, whose branch cut lies
         # on the negative axis: (−1.5 + ih)**100 loses its imaginary part.
