@@ -1,7 +1,7 @@
 """The AD core: formula text → graph, the op table, evaluation, and the two sweeps.
 
-`parse` turns text into a hash-consed `graph.Graph`; `primitives` is the one table
-of ops (each op's NumPy evaluation and derivative rule); `evaluate` runs a graph at a
+`parse` turns text into a hash-consed `graph.Graph`; `ops` is the one table
+of ops (each op's NumPy evaluation, derivative rule and facts); `evaluate` runs a graph at a
 point; `forward` (tangents, JVP) and `reverse` (adjoints, VJP) read the same table;
 `tape` runs the rules on graph references so derivatives are graphs again, and
 `transforms` composes the sweeps (Jacobians both ways, the Hessian as forward over

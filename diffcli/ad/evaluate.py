@@ -14,7 +14,7 @@ import numpy as np
 
 from diffcli.errors import MathError, UsageError
 from diffcli.ad.graph import Graph
-from diffcli.ad.primitives import PRIMITIVES, all_finite, domain_message
+from diffcli.ad.ops import PRIMITIVES, all_finite, domain_message
 
 Point = Mapping[str, Any]
 
@@ -54,15 +54,16 @@ def evaluate(graph: Graph, point: Point, *, upto: list[int] | None = None) -> li
                 values[node] = attrs[node][0][1].value
             else:
                 args = [values[j] for j in inputs[node]]
-                if type(args[0]) is np.ndarray and type(args[-1]) is np.ndarray and op in _GROWING \
-                        and (args[0].shape != args[-1].shape or op == "outer"):
+                primitive = PRIMITIVES[op]
+                if primitive.result_size is not None and type(args[0]) is np.ndarray \
+                        and type(args[-1]) is np.ndarray:
                     # Two tensors can make a far bigger one (x * x.T, outer(x, x)): check before computing.
-                    _check_size(graph, node, _result_entries(op, args))
+                    _check_size(graph, node, primitive.result_size(*args))
                 try:
                     if attrs[node]:
-                        values[node] = PRIMITIVES[op].impl(*args, **dict(attrs[node]))
+                        values[node] = primitive.impl(*args, **dict(attrs[node]))
                     else:
-                        values[node] = PRIMITIVES[op].impl(*args)
+                        values[node] = primitive.impl(*args)
                 except (ValueError, IndexError) as error:
                     # Shapes that do not fit (broadcasting, @, indexing) are the user's to fix.
                     raise UsageError(_shape_message(op, args, error), line=_line(graph, node),
@@ -73,26 +74,6 @@ def evaluate(graph: Graph, point: Point, *, upto: list[int] | None = None) -> li
                 if type(value) is np.ndarray and value.size > MAX_TENSOR_ENTRIES:
                     _check_size(graph, node, value.size)
     return values
-
-
-def _result_entries(op: str, args: list[Any]) -> int:
-    """How many entries `op` will make (0 when its shapes do not fit: the op itself says so)."""
-    a, b = args[0], args[-1]
-    if op == "outer":
-        return a.size * b.size
-    if op == "matmul":
-        rows = a.size // a.shape[-1] if a.ndim and a.shape[-1] else 0
-        columns = b.size // b.shape[-2] if b.ndim > 1 and b.shape[-2] else 1
-        return rows * columns
-    try:
-        return int(np.prod(np.broadcast_shapes(*(np.shape(x) for x in args)), dtype=np.float64))
-    except ValueError:
-        return 0
-
-
-# Ops whose result can have many more entries than their inputs: broadcasting ones, outer, @.
-_GROWING = frozenset({name for name, p in PRIMITIVES.items()
-                      if "elementwise" in p.tags and name not in ("const", "var")} | {"outer", "matmul"})
 
 
 def _check_size(graph: Graph, node: int, entries: int | None) -> None:

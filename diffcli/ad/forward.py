@@ -1,7 +1,7 @@
 """Forward-mode AD: push tangents from the inputs to the outputs (dual numbers, JVP).
 
 One sweep in node order computes, beside each value vᵢ, its tangent v̇ᵢ = ∂vᵢ/∂x · ẋ
-along a chosen direction ẋ. The rule for each op comes from `primitives`; a tangent of
+along a chosen direction ẋ. The rule for each op comes from the op table (`ops`); a tangent of
 `None` is a structural zero, so nodes that do not depend on the direction cost nothing.
 The sweep works on numbers and, unchanged, on graph references (`tape.Ref`).
 """
@@ -14,7 +14,8 @@ import numpy as np
 
 from diffcli.ad.evaluate import Point, evaluate
 from diffcli.ad.graph import Graph
-from diffcli.ad.primitives import PRIMITIVES, add, broadcast_like, chain
+from diffcli.ad.ops import PRIMITIVES, broadcast_like, chain, jvp_rule
+from diffcli.ad.ops.dispatch import add
 from diffcli.ad.reverse import zeros_like
 
 
@@ -54,7 +55,7 @@ def jvp_sweep(graph: Graph, values: list[Any], seeds: Mapping[int, Any],
         else:
             extra = dict(attrs[node])
             for k, t in enumerate(incoming):
-                rule = primitive.jvps[k] if t is not None and primitive.jvps else None
+                rule = jvp_rule(primitive, k) if t is not None else None
                 if rule is None:
                     continue
                 term = rule(t, ans, *args, **extra)

@@ -2,7 +2,7 @@
 
 One forward evaluation, then one sweep in reverse node order accumulating
 v̄ᵢ = Σⱼ v̄ⱼ · ∂vⱼ/∂vᵢ. Its cost is a small constant times the function's, whatever the
-number of inputs. The rules come from `primitives`, as in forward mode; run on graph
+number of inputs. The rules come from the op table (`ops`), as in forward mode; run on graph
 references, the sweep builds the gradient *as a graph* (`gradient_graph`), which is
 what later transforms differentiate again.
 """
@@ -15,7 +15,7 @@ import numpy as np
 
 from diffcli.ad.evaluate import Point, evaluate
 from diffcli.ad.graph import Graph
-from diffcli.ad.primitives import PRIMITIVES, chain, unbroadcast
+from diffcli.ad.ops import PRIMITIVES, chain, unbroadcast, vjp_rule
 from diffcli.ad.tape import Tape
 
 
@@ -50,7 +50,7 @@ def vjp_sweep(graph: Graph, values: list[Any], seeds: Mapping[int, Any], wrt: li
                 partial = rule(ans, *args) if rule is not None else None
                 contribution = None if partial is None else unbroadcast(chain(g, partial), args[k])
             else:
-                rule = primitive.vjps[k] if primitive.vjps else None
+                rule = vjp_rule(primitive, k)
                 contribution = None if rule is None else rule(g, ans, *args, **dict(attrs[node]))
             if contribution is None:
                 continue

@@ -13,7 +13,7 @@ So the graph is planned once, as a compiler would:
 * an output node writes straight into its slice of the output column.
 
 Only ops whose implementation can write into a given array take part (NumPy ufuncs and
-the primitives tagged "out"); any other op allocates its result as `evaluate` would.
+the ops tagged "out" in the op table); any other op allocates its result as `evaluate` would.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import numpy as np
 
 from diffcli.ad.evaluate import evaluate
 from diffcli.ad.graph import Graph
-from diffcli.ad.primitives import PRIMITIVES, reuse_product
+from diffcli.ad.ops import PRIMITIVES, reuse_product
 
 CHUNK = 131_072  # 1 MB per buffer: measured best in bench/batch_gradient.py (32k: +2 %)
 
@@ -39,12 +39,6 @@ class _Step(NamedTuple):
     inputs: tuple[int, ...]
     attrs: dict[str, Any]
     target: int | None
-
-
-def _writes_into(op: str) -> bool:
-    """Whether primitive `op` can compute into a given array (`impl(..., out=array)`)."""
-    primitive = PRIMITIVES[op]
-    return isinstance(primitive.impl, np.ufunc) or "out" in primitive.tags
 
 
 class ChunkedProgram:
@@ -132,7 +126,8 @@ class ChunkedProgram:
                 product = graph.find("mul", order)
                 if product is not None and position.get(product, len(position)) < position[node]:
                     return reuse_product, (product, *inputs), False
-        return PRIMITIVES[op].impl, inputs, _writes_into(op)
+        primitive = PRIMITIVES[op]
+        return primitive.impl, inputs, "out" in primitive.tags
 
     def _new_buffer(self) -> int:
         self.buffers += 1

@@ -26,7 +26,7 @@ from diffcli.batch.chunked import CHUNK, ChunkedProgram, Progress
 from diffcli.errors import UsageError
 from diffcli.ad.evaluate import describe_node, evaluate, nonfinite_reason
 from diffcli.ad.graph import Graph
-from diffcli.ad.primitives import PRIMITIVES, all_finite
+from diffcli.ad.ops import PRIMITIVES, all_finite
 from diffcli.ad.problem import make_problem
 from diffcli.ad.reverse import gradient_graph
 

@@ -16,7 +16,8 @@ import numpy as np
 from diffcli.ad.evaluate import describe_node, evaluate, is_finite
 from diffcli.ad.graph import Graph
 from diffcli.checks.numeric import scalar_function
-from diffcli.ad.primitives import ONE, MINUS_ONE, PRIMITIVES, _fmt
+from diffcli.ad.ops import MINUS_ONE, ONE, PRIMITIVES
+from diffcli.ad.ops import format_number as _fmt
 
 MAX_ONE_SIDED_ENTRIES = 50
 

@@ -19,7 +19,7 @@ import numpy as np
 from diffcli.errors import UsageError
 from diffcli.ad.evaluate import Point, evaluate
 from diffcli.ad.graph import Graph
-from diffcli.ad.primitives import PRIMITIVES
+from diffcli.ad.ops import PRIMITIVES
 
 DIGITS = 30
 
@@ -97,9 +97,14 @@ def to_sympy(graph: Graph, roots: list[int], point: Point | None = None) -> tupl
             exprs[node] = _number(sp, float(value)) if value.ndim == 0 else np.vectorize(
                 lambda v: _number(sp, float(v)), otypes=[object])(value)
         elif op == "detach":
-            stand_in = sp.Dummy("detached", real=True)
-            detached[stand_in] = values[node] if values is not None else None
-            exprs[node] = stand_in
+            # One stand-in per entry: a detached tensor is a tensor of constants.
+            value = values[node] if values is not None else None
+            shape = np.shape(exprs[graph.inputs[node][0]])
+            stand_ins = np.empty(shape, dtype=object)
+            for index in np.ndindex(shape):
+                stand_ins[index] = sp.Dummy("detached", real=True)
+                detached[stand_ins[index]] = None if value is None else np.asarray(value)[index]
+            exprs[node] = stand_ins[()] if not shape else stand_ins
         else:
             primitive = PRIMITIVES[op]
             if primitive.to_sympy is None:
@@ -113,13 +118,9 @@ def to_sympy(graph: Graph, roots: list[int], point: Point | None = None) -> tupl
     return [_as_number(sp, exprs[r]) for r in roots], symbols
 
 
-# Where the graph takes a truth value: where's condition and the logical operators.
-_TRUTH_ARGUMENTS = {"where": (0,), "logical_and": (0, 1), "logical_or": (0, 1), "logical_not": (0,)}
-
-
 def _truth_or_number(sp: Any, op: str, args: list[Any]) -> list[Any]:
     """NumPy mixes truth values and numbers freely ((x > 0)*y, x and y); SymPy does not."""
-    truth = _TRUTH_ARGUMENTS.get(op, ())
+    truth = PRIMITIVES[op].truth_args  # where's condition, the logical operators' operands
     return [_as_truth(sp, a) if k in truth else _as_number(sp, a) for k, a in enumerate(args)]
 
 

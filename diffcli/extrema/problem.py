@@ -23,7 +23,7 @@ from diffcli.errors import UsageError
 from diffcli.ad.evaluate import evaluate
 from diffcli.ad.graph import Graph
 from diffcli.ad.parse import parse
-from diffcli.ad.primitives import PRIMITIVES
+from diffcli.ad.ops import PRIMITIVES
 from diffcli.ad.reverse import gradient_graph
 from diffcli.ad.transforms import entry_labels, jacobian_forward
 

@@ -30,13 +30,12 @@ import numpy as np
 from diffcli.errors import DiffcliError, UsageError
 from diffcli.ad.evaluate import Point, evaluate, is_finite, nonfinite_reason
 from diffcli.ad.graph import Graph
+from diffcli.ad.ops import PRIMITIVES
 from diffcli.views.naming import constant_text, node_expression, node_names, op_symbol, public_op
 from diffcli.ad.reverse import vjp_sweep
 
 FORMATS = ("tree", "dot", "mermaid", "json")
 IMAGE_SUFFIXES = (".svg", ".png", ".pdf")
-# Ops whose inputs may be swapped: their edges need no argument numbers.
-_SYMMETRIC = frozenset({"add", "mul", "smul", "maximum", "minimum", "eq", "ne", "logical_and", "logical_or"})
 GRAPHVIZ_HINT = ("Graphviz's `dot` program is needed to render images; install it "
                  "(apt install graphviz, brew install graphviz, conda install graphviz) "
                  "or write the DOT text with --output FILE.dot and render it elsewhere")
@@ -70,7 +69,8 @@ class Picture:
         """(from, to, argument number or None when the op is symmetric)."""
         result = []
         for node in self.nodes:
-            numbered = len(node.inputs) > 1 and node.op not in _SYMMETRIC
+            # The inputs of a commutative op may be swapped: its edges need no argument numbers.
+            numbered = len(node.inputs) > 1 and not PRIMITIVES[node.op].commutative
             for position, parent in enumerate(node.inputs):
                 result.append((parent, node.id, position + 1 if numbered else None))
         return result

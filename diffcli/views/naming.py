@@ -20,27 +20,29 @@ from typing import Any
 import numpy as np
 
 from diffcli.ad.graph import Graph
-from diffcli.ad.primitives import PRIMITIVES
-
-# Ops that exist only as derivative-rule plumbing, shown under their public name.
-PUBLIC_OP = {"smul": "mul"}
-_INFIX_FALLBACK = {"matmul": "@"}
-_PREFIX = {"neg": "-", "logical_not": "not "}
+from diffcli.ad.ops import PRIMITIVES
 
 
 def public_op(op: str) -> str:
-    """The op name a user knows: `smul` is `mul`."""
-    return PUBLIC_OP.get(op, op)
+    """The op name a user knows: `smul` (derivative-rule plumbing) is `mul`."""
+    primitive = PRIMITIVES.get(op)
+    return primitive.public if primitive is not None and primitive.public else op
 
 
 def op_symbol(op: str) -> str:
     """'+', '*', 'sin', … : the op as it is written in a formula."""
-    op = public_op(op)
-    if op in _PREFIX:
-        return _PREFIX[op].strip()
+    primitive = PRIMITIVES.get(public_op(op))
+    return primitive.symbol if primitive is not None and primitive.symbol else public_op(op)
+
+
+def _is_prefix(op: str) -> bool:
     primitive = PRIMITIVES.get(op)
-    symbol = primitive.symbol if primitive is not None else None
-    return symbol or _INFIX_FALLBACK.get(op, op)
+    return primitive is not None and primitive.prefix
+
+
+def _precedence(op: str) -> int | None:
+    primitive = PRIMITIVES.get(op)
+    return primitive.precedence if primitive is not None else None
 
 
 def constant_text(value: Any) -> str:
@@ -110,8 +112,8 @@ def node_expression(graph: Graph, node: int, names: dict[int, str]) -> str:
     attrs = graph.attr_dict(node)
     public = public_op(op)
     symbol = op_symbol(op)
-    if public in _PREFIX:
-        return f"{_PREFIX[public]}{args[0]}"
+    if _is_prefix(public):
+        return f"{symbol} {args[0]}" if symbol.isalpha() else f"{symbol}{args[0]}"
     if public == "index":
         return f"{args[0]}[{_index_text(attrs['index'])}]"
     if public == "transpose":
@@ -148,10 +150,6 @@ def program_text(graph: Graph, roots: list[int], root_names: list[str] | None = 
     return "\n".join(lines)
 
 
-# Binding strength of infix and prefix ops, for parentheses in `inline_expression`.
-_PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "matmul": 2, "neg": 3, "pow": 4}
-
-
 def inline_expression(graph: Graph, root: int, names: dict[int, str]) -> str:
     """`root` written out as one expression over named nodes and constants, e.g. '1 / sqrt(1 - x * x)'.
 
@@ -174,15 +172,15 @@ def inline_expression(graph: Graph, root: int, names: dict[int, str]) -> str:
             continue
         op = public_op(graph.ops[node])
         args = [texts[parent] for parent in graph.inputs[node]]
-        level = _PRECEDENCE.get(op)
+        level = _precedence(op)
         if level is None or len(args) > 2:
             # Arguments of a call need no parentheses; operands of an infix comparison might.
             infix = (len(args) == 2 and op_symbol(op) != op) or op in ("index", "transpose")
             inner = {j: f"({text})" if infix and prec < 9 else text for j, (text, prec) in zip(graph.inputs[node], args)}
             texts[node] = (node_expression(graph, node, {**names, **inner}), 9)
-        elif op == "neg":
+        elif _is_prefix(op):
             text, prec = args[0]
-            texts[node] = (f"-{text if prec > level else f'({text})'}", level)
+            texts[node] = (f"{op_symbol(op)}{text if prec > level else f'({text})'}", level)
         else:
             (left, left_prec), (right, right_prec) = args
             # + - * / associate to the left (a right operand of - or / at the same level needs

@@ -1,7 +1,7 @@
 """The derivative rule of one trace step, written out: ḋ = c·ȧ + a·ċ, or ā += d̄·c.
 
 The text is not a second copy of the rules: the op's partial derivatives come from the
-primitives table, run in graph mode on a scratch tape whose inputs are named like the
+op table, run in graph mode on a scratch tape whose inputs are named like the
 trace's nodes, and the resulting little graph is printed. So the rule shown is the rule
 AD applied. Only elementwise ops have partials; structural ones (indexing, stacking,
 `where`) push whole tensors through linear maps and get no one-line rule.
@@ -26,7 +26,7 @@ import numpy as np
 
 from diffcli.ad.graph import Graph
 from diffcli.views.naming import constant_text, inline_expression
-from diffcli.ad.primitives import MINUS_ONE, ONE, PRIMITIVES
+from diffcli.ad.ops import MINUS_ONE, ONE, PRIMITIVES
 from diffcli.ad.tape import Ref, Tape
 
 DOT, BAR = "\u0307", "\u0304"  # combining dot above (tangent), macron (adjoint)

@@ -25,7 +25,7 @@ import numpy as np
 from diffcli.errors import MathError, UsageError
 from diffcli.ad.evaluate import Point, evaluate, is_finite
 from diffcli.ad.graph import Graph
-from diffcli.ad.primitives import PRIMITIVES
+from diffcli.ad.ops import PRIMITIVES
 from diffcli.checks.numeric import CENTRAL_STEP, ONE_SIDED_STEP, RICHARDSON_STEP, difference, scalar_function
 from diffcli.ad.reverse import gradient_reverse
 

@@ -1,7 +1,7 @@
 """Taylor coefficients by higher-order forward mode, checked against SymPy's series.
 
 Forward mode run on graph references (`tape.Ref`) does not compute the number f'(a):
-it builds the graph of f' (the dual-number rules of `primitives`, recorded). Sweeping
+it builds the graph of f' (the dual-number rules of the op table, recorded). Sweeping
 that graph forward again gives the graph of f'', and so on — forward over forward,
 with no second table of rules. Hash-consing keeps the shared terms of the higher
 derivatives shared. The k-th coefficient is f⁽ᵏ⁾(a)/k!.

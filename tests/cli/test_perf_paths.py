@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import run_cli
-from diffcli.ad.primitives import _power, _strong_multiply
+from diffcli.ad.ops.kernels import power as _power
+from diffcli.ad.ops.kernels import strong_multiply as _strong_multiply
 
 SPECIAL = [0.0, -0.0, 1.0, -1.0, 1e-200, 1e200, -1e200, np.inf, -np.inf, np.nan]
 
@@ -80,7 +81,7 @@ def test_cli_help_and_unknown_command_still_list_every_command():
 def test_finiteness_check_is_exact_and_silent_for_huge_entries():
     import warnings
 
-    from diffcli.ad.primitives import all_finite
+    from diffcli.ad.ops import all_finite
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the dot product overflows here; no warning may escape

@@ -169,7 +169,7 @@ def test_complex_step_is_refused_when_an_op_drops_the_imaginary_part(monkeypatch
 
     import numpy as np
 
-    from diffcli.ad.primitives import PRIMITIVES
+    from diffcli.ad.ops import PRIMITIVES
 
     # An implementation that casts to float (as a reduction might) must not yield a silent 0.
     real_only = dataclasses.replace(PRIMITIVES["sin"], impl=lambda x: np.float64(np.sin(x)))

@@ -1,0 +1,131 @@
+"""The elementwise rows of the op table: arithmetic, elementary functions, comparisons.
+
+Each row lists the op's partial derivatives ∂out/∂argₖ as functions of the result and
+the arguments, written with the op functions of `dispatch` so they run on numbers and
+on graph references alike. Forward mode multiplies a partial by the tangent, reverse
+mode by the cotangent (summed over broadcast axes).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+from diffcli.ad.ops import domains, kernels
+from diffcli.ad.ops.dispatch import (cos, cosh, neg, power, sigmoid, sign, sin, sinh, smul, sqrt, step,
+                                     tie_weight)
+from diffcli.ad.ops.dispatch import log as log_
+from diffcli.ad.ops.registry import MINUS_ONE, ONE, Primitive, register
+
+
+def elementwise(name: str, impl: Callable[..., Any], *partials: Callable[..., Any] | None,
+                tags: frozenset[str] = frozenset(), **facts: Any) -> None:
+    """Register an op that acts entry by entry (broadcasting its arguments like NumPy)."""
+    tags = tags | {"elementwise"} | ({"out"} if isinstance(impl, np.ufunc) else set())
+    register(Primitive(name=name, impl=impl, partials=partials or None, tags=frozenset(tags),
+                       result_size=kernels.broadcast_entries, **facts))
+
+
+def zero_derivative(name: str, impl: Callable[..., Any], **facts: Any) -> None:
+    """Register an elementwise op whose derivative is zero wherever it exists."""
+    elementwise(name, impl, differentiable=False, **facts)
+
+
+# Arithmetic. The chain rule's own product `smul` is like mul, but 0·∞ = 0 (see `chain`).
+elementwise("add", np.add, lambda ans, x, y: ONE, lambda ans, x, y: ONE, symbol="+", precedence=1,
+            commutative=True, complex_safe=True, identity=(0.0, 0.0), to_sympy=lambda sp, x, y: x + y)
+elementwise("sub", np.subtract, lambda ans, x, y: ONE, lambda ans, x, y: MINUS_ONE, symbol="-", precedence=1,
+            complex_safe=True, identity=(None, 0.0), to_sympy=lambda sp, x, y: x - y)
+elementwise("mul", np.multiply, lambda ans, x, y: y, lambda ans, x, y: x, symbol="*", precedence=2,
+            commutative=True, complex_safe=True, identity=(1.0, 1.0), to_sympy=lambda sp, x, y: x * y)
+elementwise("smul", kernels.strong_multiply, lambda ans, x, y: y, lambda ans, x, y: x, symbol="*", public="mul",
+            commutative=True, complex_safe=True, identity=(1.0, 1.0), absorbing=0.0, tags=frozenset({"out"}),
+            to_sympy=lambda sp, x, y: x * y)
+elementwise("div", np.divide, lambda ans, x, y: 1.0 / y, lambda ans, x, y: neg(ans / y), symbol="/",
+            precedence=2, complex_safe=True, identity=(None, 1.0), domain=domains.div_domain,
+            to_sympy=lambda sp, x, y: x / y)
+elementwise("pow", kernels.power,
+            lambda ans, x, y: smul(y, power(x, y - 1.0)),
+            lambda ans, x, y: smul(ans, log_(x)),
+            symbol="**", precedence=4, complex_safe=True, identity=(None, 1.0), domain=domains.pow_domain,
+            tags=frozenset({"out"}), to_sympy=lambda sp, x, y: x**y)
+elementwise("neg", np.negative, lambda ans, x: MINUS_ONE, symbol="-", precedence=3, prefix=True,
+            involution=True, complex_safe=True, to_sympy=lambda sp, x: -x)
+
+# Elementary functions: analytic, so the complex step goes through them.
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+ANALYTIC = [
+    ("sin", np.sin, lambda ans, x: cos(x), {}, lambda sp, x: sp.sin(x)),
+    ("cos", np.cos, lambda ans, x: neg(sin(x)), {}, lambda sp, x: sp.cos(x)),
+    ("tan", np.tan, lambda ans, x: 1.0 + ans * ans, {}, lambda sp, x: sp.tan(x)),
+    ("asin", np.arcsin, lambda ans, x: 1.0 / sqrt(1.0 - x * x), {"domain": domains.interval_domain("asin", -1, 1)},
+     lambda sp, x: sp.asin(x)),
+    ("acos", np.arccos, lambda ans, x: neg(1.0 / sqrt(1.0 - x * x)),
+     {"domain": domains.interval_domain("acos", -1, 1)}, lambda sp, x: sp.acos(x)),
+    ("atan", np.arctan, lambda ans, x: 1.0 / (1.0 + x * x), {}, lambda sp, x: sp.atan(x)),
+    ("sinh", np.sinh, lambda ans, x: cosh(x), {}, lambda sp, x: sp.sinh(x)),
+    ("cosh", np.cosh, lambda ans, x: sinh(x), {}, lambda sp, x: sp.cosh(x)),
+    ("tanh", np.tanh, lambda ans, x: 1.0 - ans * ans, {}, lambda sp, x: sp.tanh(x)),
+    ("asinh", np.arcsinh, lambda ans, x: 1.0 / sqrt(x * x + 1.0), {}, lambda sp, x: sp.asinh(x)),
+    ("acosh", np.arccosh, lambda ans, x: 1.0 / sqrt(x * x - 1.0), {"domain": domains.acosh_domain},
+     lambda sp, x: sp.acosh(x)),
+    ("atanh", np.arctanh, lambda ans, x: 1.0 / (1.0 - x * x),
+     {"domain": domains.interval_domain("atanh", -1, 1, closed=False)}, lambda sp, x: sp.atanh(x)),
+    ("exp", np.exp, lambda ans, x: ans, {}, lambda sp, x: sp.exp(x)),
+    ("expm1", np.expm1, lambda ans, x: ans + 1.0, {}, lambda sp, x: sp.exp(x) - 1),
+    ("log", np.log, lambda ans, x: 1.0 / x, {"domain": domains.log_domain("log")}, lambda sp, x: sp.log(x)),
+    ("log2", np.log2, lambda ans, x: 1.0 / (x * _LN2), {"domain": domains.log_domain("log2")},
+     lambda sp, x: sp.log(x, 2)),
+    ("log10", np.log10, lambda ans, x: 1.0 / (x * _LN10), {"domain": domains.log_domain("log10")},
+     lambda sp, x: sp.log(x, 10)),
+    ("log1p", np.log1p, lambda ans, x: 1.0 / (1.0 + x), {"domain": domains.log_domain("log1p")},
+     lambda sp, x: sp.log(1 + x)),
+    ("sqrt", np.sqrt, lambda ans, x: 0.5 / ans, {"domain": domains.sqrt_domain}, lambda sp, x: sp.sqrt(x)),
+]
+for _name, _impl, _partial, _facts, _to_sympy in ANALYTIC:
+    elementwise(_name, _impl, _partial, complex_safe=True, to_sympy=_to_sympy, **_facts)
+
+# Smooth, but real-only code (or a real-only formula): no complex step through these.
+elementwise("cbrt", np.cbrt, lambda ans, x: 1.0 / (3.0 * ans * ans),
+            to_sympy=lambda sp, x: sp.sign(x) * sp.Abs(x) ** sp.Rational(1, 3))
+elementwise("sigmoid", kernels.sigmoid, lambda ans, x: ans * (1.0 - ans),
+            to_sympy=lambda sp, x: 1 / (1 + sp.exp(-x)))
+elementwise("softplus", kernels.softplus, lambda ans, x: sigmoid(x), to_sympy=lambda sp, x: sp.log(1 + sp.exp(x)))
+elementwise("atan2", np.arctan2, lambda ans, y, x: x / (x * x + y * y), lambda ans, y, x: neg(y / (x * x + y * y)),
+            to_sympy=lambda sp, y, x: sp.atan2(y, x))
+
+# Piecewise functions: differentiable except on a kink (reported, never hidden).
+elementwise("abs", np.abs, lambda ans, x: sign(x), kink=lambda x: np.equal(x, 0),
+            to_sympy=lambda sp, x: sp.Abs(x))
+elementwise("sign", np.sign, lambda ans, x: None, kink=lambda x: np.equal(x, 0),
+            to_sympy=lambda sp, x: sp.sign(x))
+elementwise("relu", kernels.relu, lambda ans, x: step(x), kink=lambda x: np.equal(x, 0),
+            to_sympy=lambda sp, x: sp.Max(x, 0))
+elementwise("maximum", np.maximum, lambda ans, x, y: tie_weight(x, y), lambda ans, x, y: tie_weight(y, x),
+            kink=np.equal, commutative=True, to_sympy=lambda sp, x, y: sp.Max(x, y))
+elementwise("minimum", np.minimum, lambda ans, x, y: tie_weight(y, x), lambda ans, x, y: tie_weight(x, y),
+            kink=np.equal, commutative=True, to_sympy=lambda sp, x, y: sp.Min(x, y))
+
+# Ops whose derivative is zero wherever it exists.
+zero_derivative("step", kernels.step, to_sympy=lambda sp, x: sp.Piecewise((1, x > 0), (0, True)))
+zero_derivative("tie_weight", kernels.tie_weight, to_sympy=lambda sp, x, y: (sp.sign(x - y) + 1) / 2)
+zero_derivative("detach", lambda x: x, to_sympy=lambda sp, x: x, description="value with derivative zero")
+for _name, _test, _symbol, _to_sympy in (
+    ("lt", np.less, "<", lambda sp, a, b: sp.Lt(a, b)),
+    ("le", np.less_equal, "<=", lambda sp, a, b: sp.Le(a, b)),
+    ("gt", np.greater, ">", lambda sp, a, b: sp.Gt(a, b)),
+    ("ge", np.greater_equal, ">=", lambda sp, a, b: sp.Ge(a, b)),
+    ("eq", np.equal, "==", lambda sp, a, b: sp.Eq(a, b)),
+    ("ne", np.not_equal, "!=", lambda sp, a, b: sp.Ne(a, b)),
+):
+    # A comparison sits on a branch boundary where its two sides are equal.
+    zero_derivative(_name, kernels.truth(_test), symbol=_symbol, to_sympy=_to_sympy, kink=np.equal,
+                    commutative=_name in ("eq", "ne"), tags=frozenset({"comparison"}))
+zero_derivative("logical_and", kernels.truth(np.logical_and), symbol="and", commutative=True, truth_args=(0, 1),
+                to_sympy=lambda sp, a, b: sp.And(a, b))
+zero_derivative("logical_or", kernels.truth(np.logical_or), symbol="or", commutative=True, truth_args=(0, 1),
+                to_sympy=lambda sp, a, b: sp.Or(a, b))
+zero_derivative("logical_not", kernels.truth(np.logical_not), symbol="not", prefix=True, truth_args=(0,),
+                to_sympy=lambda sp, a: sp.Not(a))
