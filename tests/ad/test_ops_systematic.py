@@ -50,7 +50,7 @@ SAMPLES: dict[str, list] = {
     "log2": [case([0.3, 7.0])], "log10": [case([0.3, 7.0])], "log1p": [case([0.3, -0.5, 7.0])],
     "sqrt": [case([0.3, 9.0])], "cbrt": [case([0.3, -8.0])],
     "sigmoid": [case(V3), case(4.0)], "softplus": [case(V3)],
-    "atan2": [case(0.3, -1.2), case(V3, 0.5)],
+    "atan2": [case(0.3, -1.2), case(V3, 0.5)], "hypot": [case(0.3, -1.2), case(V3, 0.5)],
     # Piecewise, away from their kinks.
     "abs": [case(V3)], "sign": [case(V3)], "relu": [case(V3)],
     "maximum": [case(0.3, -1.2), case(V3, 0.0)], "minimum": [case(0.3, -1.2), case(V3, 0.0)],

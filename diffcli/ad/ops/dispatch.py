@@ -50,6 +50,7 @@ add, sub, mul, div, neg, power = (_op(n) for n in ("add", "sub", "mul", "div", "
 smul, where, sum_to, broadcast_to = (_op(n) for n in ("smul", "where", "sum_to", "broadcast_to"))
 sin, cos, exp, log, sqrt, sign = (_op(n) for n in ("sin", "cos", "exp", "log", "sqrt", "sign"))
 sinh, cosh, sigmoid, step, tie_weight = (_op(n) for n in ("sinh", "cosh", "sigmoid", "step", "tie_weight"))
+hypot = _op("hypot")
 matmul, transpose, reshape, reduce_sum = (_op(n) for n in ("matmul", "transpose", "reshape", "sum"))
 prod_others, extremum_share, equal = (_op(n) for n in ("prod_others", "extremum_share", "eq"))
 outer, trace, det, inv, adjugate = (_op(n) for n in ("outer", "trace", "det", "inv", "adjugate"))

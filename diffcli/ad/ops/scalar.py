@@ -14,8 +14,8 @@ from typing import Any, Callable
 import numpy as np
 
 from diffcli.ad.ops import domains, kernels
-from diffcli.ad.ops.dispatch import (cos, cosh, neg, power, sigmoid, sign, sin, sinh, smul, sqrt, step,
-                                     tie_weight)
+from diffcli.ad.ops.dispatch import (cos, cosh, exp, hypot, neg, power, sigmoid, sign, sin, sinh, smul, sqrt,
+                                     step, tie_weight)
 from diffcli.ad.ops.dispatch import log as log_
 from diffcli.ad.ops.registry import MINUS_ONE, ONE, Primitive, register
 
@@ -54,31 +54,43 @@ elementwise("pow", kernels.power,
 elementwise("neg", np.negative, lambda ans, x: MINUS_ONE, symbol="-", precedence=3, prefix=True,
             involution=True, complex_safe=True, to_sympy=lambda sp, x: -x)
 
-# Elementary functions: analytic, so the complex step goes through them.
-_LN2, _LN10 = math.log(2.0), math.log(10.0)
+# Elementary functions: analytic, so the complex step goes through them. Each derivative is
+# written in a form that is accurate to a few ulps wherever it is representable:
+# 1/cosh² rather than 1 − tanh² (which cancels to 0 beyond |x| ≈ 19), (1 − x)(1 + x) rather
+# than 1 − x² (which loses the digits of x near ±1), exp(x) rather than expm1(x) + 1, a
+# hypot rather than √(x² + 1) (which overflows beyond 1e154), 1/ln 2 ÷ x rather than 1/(x·ln 2)
+# (which loses digits for x near the smallest normal number).
+_INV_LN2, _INV_LN10 = 1.0 / math.log(2.0), 1.0 / math.log(10.0)
+
+
+def _one_minus_square(x: Any) -> Any:
+    """1 − x² as (1 − x)(1 + x): exact near x = ±1, where 1 − x·x is left with few digits."""
+    return (1.0 - x) * (1.0 + x)
+
+
 ANALYTIC = [
     ("sin", np.sin, lambda ans, x: cos(x), {}, lambda sp, x: sp.sin(x)),
     ("cos", np.cos, lambda ans, x: neg(sin(x)), {}, lambda sp, x: sp.cos(x)),
     ("tan", np.tan, lambda ans, x: 1.0 + ans * ans, {}, lambda sp, x: sp.tan(x)),
-    ("asin", np.arcsin, lambda ans, x: 1.0 / sqrt(1.0 - x * x), {"domain": domains.interval_domain("asin", -1, 1)},
-     lambda sp, x: sp.asin(x)),
-    ("acos", np.arccos, lambda ans, x: neg(1.0 / sqrt(1.0 - x * x)),
+    ("asin", np.arcsin, lambda ans, x: 1.0 / sqrt(_one_minus_square(x)),
+     {"domain": domains.interval_domain("asin", -1, 1)}, lambda sp, x: sp.asin(x)),
+    ("acos", np.arccos, lambda ans, x: neg(1.0 / sqrt(_one_minus_square(x))),
      {"domain": domains.interval_domain("acos", -1, 1)}, lambda sp, x: sp.acos(x)),
     ("atan", np.arctan, lambda ans, x: 1.0 / (1.0 + x * x), {}, lambda sp, x: sp.atan(x)),
     ("sinh", np.sinh, lambda ans, x: cosh(x), {}, lambda sp, x: sp.sinh(x)),
     ("cosh", np.cosh, lambda ans, x: sinh(x), {}, lambda sp, x: sp.cosh(x)),
-    ("tanh", np.tanh, lambda ans, x: 1.0 - ans * ans, {}, lambda sp, x: sp.tanh(x)),
-    ("asinh", np.arcsinh, lambda ans, x: 1.0 / sqrt(x * x + 1.0), {}, lambda sp, x: sp.asinh(x)),
-    ("acosh", np.arccosh, lambda ans, x: 1.0 / sqrt(x * x - 1.0), {"domain": domains.acosh_domain},
+    ("tanh", np.tanh, lambda ans, x: 1.0 / power(cosh(x), 2.0), {}, lambda sp, x: sp.tanh(x)),
+    ("asinh", np.arcsinh, lambda ans, x: 1.0 / hypot(x, 1.0), {}, lambda sp, x: sp.asinh(x)),
+    ("acosh", np.arccosh, lambda ans, x: 1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0)), {"domain": domains.acosh_domain},
      lambda sp, x: sp.acosh(x)),
-    ("atanh", np.arctanh, lambda ans, x: 1.0 / (1.0 - x * x),
+    ("atanh", np.arctanh, lambda ans, x: 1.0 / _one_minus_square(x),
      {"domain": domains.interval_domain("atanh", -1, 1, closed=False)}, lambda sp, x: sp.atanh(x)),
     ("exp", np.exp, lambda ans, x: ans, {}, lambda sp, x: sp.exp(x)),
-    ("expm1", np.expm1, lambda ans, x: ans + 1.0, {}, lambda sp, x: sp.exp(x) - 1),
+    ("expm1", np.expm1, lambda ans, x: exp(x), {}, lambda sp, x: sp.exp(x) - 1),
     ("log", np.log, lambda ans, x: 1.0 / x, {"domain": domains.log_domain("log")}, lambda sp, x: sp.log(x)),
-    ("log2", np.log2, lambda ans, x: 1.0 / (x * _LN2), {"domain": domains.log_domain("log2")},
+    ("log2", np.log2, lambda ans, x: _INV_LN2 / x, {"domain": domains.log_domain("log2")},
      lambda sp, x: sp.log(x, 2)),
-    ("log10", np.log10, lambda ans, x: 1.0 / (x * _LN10), {"domain": domains.log_domain("log10")},
+    ("log10", np.log10, lambda ans, x: _INV_LN10 / x, {"domain": domains.log_domain("log10")},
      lambda sp, x: sp.log(x, 10)),
     ("log1p", np.log1p, lambda ans, x: 1.0 / (1.0 + x), {"domain": domains.log_domain("log1p")},
      lambda sp, x: sp.log(1 + x)),
@@ -90,11 +102,17 @@ for _name, _impl, _partial, _facts, _to_sympy in ANALYTIC:
 # Smooth, but real-only code (or a real-only formula): no complex step through these.
 elementwise("cbrt", np.cbrt, lambda ans, x: 1.0 / (3.0 * ans * ans),
             to_sympy=lambda sp, x: sp.sign(x) * sp.Abs(x) ** sp.Rational(1, 3))
-elementwise("sigmoid", kernels.sigmoid, lambda ans, x: ans * (1.0 - ans),
+# σ′ = σ(x)·σ(−x), not σ(1 − σ): 1 − σ(x) cancels for large x (σ′(40) would be 0, not 4e-18).
+elementwise("sigmoid", kernels.sigmoid, lambda ans, x: ans * sigmoid(neg(x)),
             to_sympy=lambda sp, x: 1 / (1 + sp.exp(-x)))
 elementwise("softplus", kernels.softplus, lambda ans, x: sigmoid(x), to_sympy=lambda sp, x: sp.log(1 + sp.exp(x)))
-elementwise("atan2", np.arctan2, lambda ans, y, x: x / (x * x + y * y), lambda ans, y, x: neg(y / (x * x + y * y)),
-            to_sympy=lambda sp, y, x: sp.atan2(y, x))
+# ∂atan2(y, x) = (x, −y)/r² with r = hypot(y, x), divided by r twice: x² + y² overflows
+# beyond 1e154 and underflows below 1e-154 where the derivative is an ordinary number.
+elementwise("atan2", np.arctan2, lambda ans, y, x: x / hypot(y, x) / hypot(y, x),
+            lambda ans, y, x: neg(y / hypot(y, x) / hypot(y, x)), to_sympy=lambda sp, y, x: sp.atan2(y, x))
+elementwise("hypot", np.hypot, lambda ans, x, y: x / ans, lambda ans, x, y: y / ans, commutative=True,
+            kink=lambda x, y: np.equal(x, 0) & np.equal(y, 0), to_sympy=lambda sp, x, y: sp.sqrt(x**2 + y**2),
+            description="√(x² + y²) without overflow or underflow (derivative rules use it)")
 
 # Piecewise functions: differentiable except on a kink (reported, never hidden).
 elementwise("abs", np.abs, lambda ans, x: sign(x), kink=lambda x: np.equal(x, 0),
