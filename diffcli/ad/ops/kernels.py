@@ -295,18 +295,23 @@ def logdet(a: Any) -> Any:
     return np.float64(-np.inf if sign == 0 else np.nan)
 
 
+def _svd(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """A = U·diag(s)·Vᵀ, and det(U)·det(Vᵀ) = ±1."""
+    u, s, vh = np.linalg.svd(a)
+    return u, s, vh, float(np.sign(np.linalg.det(u)) * np.sign(np.linalg.det(vh)))
+
+
 def adjugate(a: Any) -> Any:
-    """adj(A) = cofactor matrixᵀ, exact also for a singular A (det's gradient is adj(A)ᵀ)."""
+    """adj(A), the transposed cofactor matrix: det(A)·A⁻¹ where A is invertible, and exact (no
+    division) where it is not — det's gradient is adj(A)ᵀ. By one SVD, O(n³):
+    adj(U·S·Vᵀ) = det(U)·det(V)·V·adj(S)·Uᵀ, and adj(S) = diag(Π_{k≠i} s_k).
+    """
+    needs_square(a)
     a = np.asarray(a, dtype=np.float64)
-    n = a.shape[0]
-    if n == 1:
-        return np.ones((1, 1))
-    cofactors = np.empty((n, n))
-    for i in range(n):
-        for j in range(n):
-            minor = np.delete(np.delete(a, i, axis=0), j, axis=1)
-            cofactors[i, j] = (-1.0) ** (i + j) * np.linalg.det(minor)
-    return cofactors.T
+    if not all_finite(a):
+        return np.full(a.shape, np.nan)
+    u, s, vh, sign = _svd(a)
+    return sign * (vh.T * products_of_others(s)) @ u.T
 
 
 def trace(a: Any) -> Any:
