@@ -72,12 +72,14 @@ SAMPLES: dict[str, list] = {
     "transpose": [case(M23)], "reshape": [case(M23, shape=(3, 2))],
     "sum": [case(M23), case(M23, axis=0), case(M23, axis=1)],
     "mean": [case(M23), case(M23, axis=0)],
-    "prod": [case(V3), case(M23, axis=1)],
-    "prod_others": [case(V3), case(M23, axis=0)],
+    "prod": [case(V3), case(M23, axis=1), case([0.0, 2.0, 3.0]), case([0.0, 0.0, 3.0, 2.0])],
+    "prod_others": [case(V3), case(M23, axis=0), case([0.0, 2.0, 3.0]), case(V3, [0.5, 1.0, -2.0]),
+                    case(M23, M23, axis=1), case([0.0, 2.0, 0.0], [0.5, 1.0, -2.0], V3)],
     "max": [case(V3), case(M23, axis=1)], "min": [case(V3), case(M23, axis=0)],
     "extremum_share": [case(V3, kind="max"), case(M23, axis=1, kind="min")],
     "trace": [case(M33)], "norm": [case(V3), case(M23)],
     "det": [case(M33), case([[1.5]])], "adjugate": [case(M33)],
+    "adjugate_derivative": [case(M33, M33[::-1])],
     "logdet": [case(SPD)], "inv": [case(M22)],
 }
 CASES = [(op, k) for op, cases in SAMPLES.items() for k in range(len(cases))]

@@ -54,6 +54,7 @@ hypot = _op("hypot")
 matmul, transpose, reshape, reduce_sum = (_op(n) for n in ("matmul", "transpose", "reshape", "sum"))
 prod_others, extremum_share, equal = (_op(n) for n in ("prod_others", "extremum_share", "eq"))
 outer, trace, det, inv, adjugate = (_op(n) for n in ("outer", "trace", "det", "inv", "adjugate"))
+adjugate_derivative = _op("adjugate_derivative")
 stack, index, index_add = (_op(n) for n in ("stack", "index", "index_add"))
 
 

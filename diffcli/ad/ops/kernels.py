@@ -233,13 +233,35 @@ def products_of_others(values: np.ndarray) -> np.ndarray:
     return left * right
 
 
-def prod_others(x: Any, axis: Any = None) -> Any:
-    """For each entry, the product of the other entries in its reduction group (no division)."""
+def prod_others(x: Any, *directions: Any, axis: Any = None) -> Any:
+    """For each entry, the product of the other entries in its reduction group — and, given
+    directions t₁…t_k, its k-th derivative along them: Σ over distinct j₁…j_k ≠ i of
+    t₁[j₁]⋯t_k[j_k]·Π_{l∉{i,j₁,…,j_k}} x[l]. No division, so zeros in x are fine.
+
+    The products are taken over multilinear numbers x + ε₁t₁ + … + ε_k·t_k (εₘ² = 0), from the
+    left and from the right; the answer is the ε₁⋯ε_k part. Part S (a set of directions, as a
+    bit mask) of a running product gains x·(part S) + Σ_{m∈S} tₘ·(part S∖{m}) at each entry.
+    """
     x = np.asarray(x, dtype=object if np.asarray(x).dtype == object else np.float64)
     if x.ndim == 0:
-        return np.float64(1.0)
+        return np.float64(0.0 if directions else 1.0)
     flat, order = groups_last(x, axis)
-    return groups_back(products_of_others(flat), x, order)
+    steps = [groups_last(np.broadcast_to(np.asarray(t, dtype=np.float64), x.shape), axis)[0] for t in directions]
+    parts, n = 1 << len(directions), flat.shape[-1]
+    left = np.zeros((parts,) + flat.shape, dtype=flat.dtype)   # left[S, ..., i]: parts of Π_{l<i}
+    right = np.zeros((parts,) + flat.shape, dtype=flat.dtype)  # right[S, ..., i]: parts of Π_{l>i}
+    left[0, ..., 0] = right[0, ..., n - 1] = 1
+    for edge, positions in ((left, range(1, n)), (right, range(n - 2, -1, -1))):
+        for i in positions:
+            previous = i - 1 if edge is left else i + 1  # the entry just multiplied in
+            for mask in range(parts):
+                value = edge[mask, ..., previous] * flat[..., previous]
+                for m, t in enumerate(steps):
+                    if mask >> m & 1:
+                        value = value + edge[mask ^ (1 << m), ..., previous] * t[..., previous]
+                edge[mask, ..., i] = value
+    full = parts - 1
+    return groups_back(sum(left[mask] * right[full ^ mask] for mask in range(parts)), x, order)
 
 
 # -------------------------------------------------------------------- linear algebra
@@ -301,6 +323,14 @@ def _svd(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     return u, s, vh, float(np.sign(np.linalg.det(u)) * np.sign(np.linalg.det(vh)))
 
 
+def _all_but_two(s: np.ndarray) -> np.ndarray:
+    """q[i, j] = Π_{k∉{i,j}} s_k for i ≠ j (0 on the diagonal), without division."""
+    n = len(s)
+    q = products_of_others(np.where(np.eye(n, dtype=bool), 1.0, s[np.newaxis, :]))
+    np.fill_diagonal(q, 0.0)
+    return q
+
+
 def adjugate(a: Any) -> Any:
     """adj(A), the transposed cofactor matrix: det(A)·A⁻¹ where A is invertible, and exact (no
     division) where it is not — det's gradient is adj(A)ᵀ. By one SVD, O(n³):
@@ -314,6 +344,26 @@ def adjugate(a: Any) -> Any:
     return sign * (vh.T * products_of_others(s)) @ u.T
 
 
+def adjugate_derivative(a: Any, t: Any) -> Any:
+    """d adj(A)[T], the derivative of the adjugate along T, exact also where A is singular.
+
+    With A = U·S·Vᵀ and M = Uᵀ·T·V, it is det(U)·det(V)·V·D·Uᵀ, where D is the derivative of
+    adj at the diagonal S along M: D_ij = −M_ij·Π_{k∉{i,j}} s_k, D_ii = Σ_{k≠i} M_kk·Π_{l∉{i,k}} s_l
+    (where A is invertible, (tr(adj·T)·adj − adj·T·adj)/det(A), which divides by det).
+    """
+    needs_square(a)
+    a = np.asarray(a, dtype=np.float64)
+    t = np.broadcast_to(np.asarray(t, dtype=np.float64), a.shape)
+    if not (all_finite(a) and all_finite(np.ascontiguousarray(t))):
+        return np.full(a.shape, np.nan)
+    u, s, vh, sign = _svd(a)
+    m = u.T @ t @ vh.T
+    q = _all_but_two(s)
+    d = -q * m
+    d[np.diag_indices(len(s))] = q @ np.diagonal(m)
+    return sign * vh.T @ d @ u.T
+
+
 def trace(a: Any) -> Any:
     if np.ndim(a) != 2:
         raise ValueError(f"needs a matrix, got shape {np.shape(a)}")
@@ -321,4 +371,13 @@ def trace(a: Any) -> Any:
 
 
 def norm(x: Any) -> Any:
-    return np.float64(np.sqrt(np.sum(np.square(x))))
+    """‖x‖₂, scaled by the largest entry where the sum of squares would under- or overflow
+    (as hypot does): ‖[3e200, 4e200]‖ = 5e200, ‖[1e-200, 1e-200]‖ = 1.41e-200."""
+    with np.errstate(over="ignore", under="ignore"):  # an overflow here only means: scale
+        squares = np.sum(np.square(x))
+    if 1e-200 <= squares < math.inf:  # the usual case: nothing lost
+        return np.float64(np.sqrt(squares))
+    scale = np.max(np.abs(x)) if np.size(x) else 0.0
+    if scale == 0.0 or not math.isfinite(scale):
+        return np.float64(np.sqrt(squares))
+    return np.float64(scale * np.sqrt(np.sum(np.square(np.divide(x, scale)))))

@@ -16,9 +16,10 @@ from typing import Any, Callable
 import numpy as np
 
 from diffcli.ad.ops import domains, kernels
-from diffcli.ad.ops.dispatch import (adjugate, broadcast_like, broadcast_to, det, div, equal, extremum_share,
-                                     index_add, inv, matmul, mul, neg, outer, prod_others, reduce_sum,
-                                     reshape, shape_of, sub, sum_to, trace, transpose, unbroadcast, where)
+from diffcli.ad.ops.dispatch import (add, adjugate, adjugate_derivative, broadcast_like, broadcast_to, det, div,
+                                     equal, extremum_share, index_add, inv, matmul, mul, neg, outer, prod_others,
+                                     reduce_sum, reshape, shape_of, sub, sum_to, trace,
+                                     transpose, unbroadcast, where)
 # The index op as `pick`: its rules take the index attribute as a parameter named `index`.
 from diffcli.ad.ops.dispatch import index as pick
 from diffcli.ad.ops.registry import Primitive, register
@@ -199,13 +200,33 @@ register(Primitive(
     to_sympy=_reduction_sympy(lambda a, axis: np.prod(a, axis=axis)),
     description="prod(x), prod(x, axis=0)",
 ))
-# d(prod of the others)ᵢ = Σ_{j≠i} tⱼ·(product without i and j), written with a division:
-# exact wherever x has no zero entry (second derivatives of prod at a zero are NaN).
+# prod_others(x)ᵢ = Π_{k≠i} xₖ, and prod_others(x, t₁, …, t_k) its k-th derivative along t₁…t_k
+# (one op, so the derivatives of prod to every order are exact where x has zeros: no division).
+# Each is symmetric in i and the index of a direction, so its transpose is itself: the rules for
+# x (position 0) add the tangent or cotangent as a direction, those for tₘ put it in place of tₘ.
+def _with_direction(v: Any, ans: Any, x: Any, *directions: Any, position: int, axis: Any = None) -> Any:
+    if position == 0:
+        return prod_others(x, *directions, v, axis=axis)
+    return prod_others(x, *directions[:position - 1], v, *directions[position:], axis=axis)
+
+
+def _epsilon_derivative(sp: Any, function: Callable[[Any], Any], x: Any, directions: tuple[Any, ...]) -> Any:
+    """∂ᵏ/∂ε₁⋯∂ε_k function(x + Σ εₘ·tₘ) at ε = 0, entry by entry, for the symbolic forms."""
+    epsilons = [sp.Dummy(f"epsilon{m}") for m in range(len(directions))]
+    moved = _object(x) + sum((e * _object(t) for e, t in zip(epsilons, directions)), 0)
+    at_zero = {e: 0 for e in epsilons}
+    return kernels.scalar(np.vectorize(lambda v: sp.diff(v, *epsilons).subs(at_zero) if epsilons else v,
+                                       otypes=[object])(function(moved)))
+
+
 register(Primitive(
-    name="prod_others", impl=kernels.prod_others,
-    jvps=(lambda t, ans, x, axis=None: mul(ans, sub(_expand(reduce_sum(div(t, x), axis=axis), x, axis), div(t, x))),),
-    vjps=(lambda g, ans, x, axis=None: div(sub(_expand(reduce_sum(mul(g, ans), axis=axis), x, axis), mul(g, ans)), x),),
-    to_sympy=lambda sp, x, axis=None: kernels.prod_others(_object(x), axis=axis),
+    name="prod_others", impl=kernels.prod_others, variadic=True,
+    jvps=(_with_direction,),
+    vjps=(lambda g, ans, x, *directions, position, axis=None:
+          unbroadcast(_with_direction(g, ans, x, *directions, position=position, axis=axis),
+                      (x, *directions)[position]),),
+    to_sympy=lambda sp, x, *directions, axis=None: _epsilon_derivative(
+        sp, lambda v: kernels.prod_others(v, axis=axis), x, directions),
 ))
 
 
@@ -253,14 +274,46 @@ register(Primitive(
     to_sympy=lambda sp, a: _sympy_matrix(sp, a).det(),
     description="det(A): the determinant (its gradient is adj(A)ᵀ = det(A)·A⁻ᵀ)",
 ))
-# adj(A) = det(A)·A⁻¹; its derivative (only needed for second derivatives of det) uses
-# that identity, so it holds where A is invertible.
+# adj(A), the transposed cofactor matrix (det's gradient is adj(A)ᵀ). Its derivative along T is
+# an op of its own, computed exactly (no division by det), so det's Hessian is right also
+# at a singular A. The transpose of T ↦ d adj(A)[T] is G ↦ d adj(Aᵀ)[G].
 register(Primitive(
     name="adjugate", impl=kernels.adjugate,
-    jvps=(lambda t, ans, a: div(sub(mul(trace(matmul(ans, t)), ans), matmul(matmul(ans, t), ans)), det(a)),),
-    vjps=(lambda g, ans, a: div(sub(mul(reduce_sum(mul(g, ans)), transpose(ans)),
-                                    matmul(matmul(transpose(ans), g), transpose(ans))), det(a)),),
+    jvps=(lambda t, ans, a: adjugate_derivative(a, t),),
+    vjps=(lambda g, ans, a: adjugate_derivative(transpose(a), g),),
     to_sympy=lambda sp, a: np.array(_sympy_matrix(sp, a).adjugate().tolist(), dtype=object),
+))
+
+
+def _inner(a: Any, b: Any) -> Any:
+    return reduce_sum(mul(a, b))
+
+
+def _adjugate_second_jvp(s: Any, ans: Any, a: Any, t: Any) -> Any:
+    """d²adj[T, S] (third derivatives of det), from d adj[T] = (tr(adj·T)·adj − adj·T·adj)/det:
+    this one divides by det, so it is exact only where A is invertible."""
+    adj, ds = adjugate(a), adjugate_derivative(a, s)
+    numerator = sub(add(mul(trace(matmul(ds, t)), adj), mul(trace(matmul(adj, t)), ds)),
+                    add(add(matmul(matmul(ds, t), adj), matmul(matmul(adj, t), ds)), mul(ans, trace(matmul(adj, s)))))
+    return div(numerator, det(a))
+
+
+def _adjugate_second_vjp(g: Any, ans: Any, a: Any, t: Any) -> Any:
+    """The transpose of S ↦ d²adj[T, S] (divides by det, like the JVP)."""
+    adj, at = adjugate(a), transpose(a)
+    adj_t, t_t = transpose(adj), transpose(t)
+    back = add(mul(_inner(g, adj), adjugate_derivative(at, t_t)), mul(trace(matmul(adj, t)), adjugate_derivative(at, g)))
+    back = sub(back, add(adjugate_derivative(at, matmul(matmul(g, adj_t), t_t)),
+                         adjugate_derivative(at, matmul(matmul(t_t, adj_t), g))))
+    return div(sub(back, mul(_inner(g, ans), adj_t)), det(a))
+
+
+register(Primitive(
+    name="adjugate_derivative", impl=kernels.adjugate_derivative, linear=(1,),
+    jvps=(_adjugate_second_jvp, None),
+    vjps=(_adjugate_second_vjp, lambda g, ans, a, t: adjugate_derivative(transpose(a), g)),
+    to_sympy=lambda sp, a, t: _epsilon_derivative(
+        sp, lambda m: np.array(sp.Matrix(m.tolist()).adjugate().tolist(), dtype=object), a, (t,)),
 ))
 register(Primitive(
     name="logdet", impl=kernels.logdet,
