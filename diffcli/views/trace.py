@@ -25,7 +25,8 @@ from diffcli.ad.evaluate import Point, evaluate, is_finite, nonfinite_reason
 from diffcli.ad.forward import jvp_sweep
 from diffcli.ad.graph import Graph
 from diffcli.views.naming import node_expression, node_names, operand_text, public_op
-from diffcli.ad.reverse import ones_like, vjp_sweep, zeros_like
+from diffcli.ad.flat import ones_like, zeros_like
+from diffcli.ad.reverse import vjp_sweep
 from diffcli.views.rule_text import adjoint_rule, tangent_rule
 
 MODES = ("forward", "reverse")
