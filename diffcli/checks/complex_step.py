@@ -42,6 +42,7 @@ from diffcli.checks.diagnose import singular_partials
 STEP = 2.0 ** -330
 _COMPLEX_WARNING = getattr(getattr(np, "exceptions", np), "ComplexWarning", Warning)
 _TINY = float(np.finfo(np.float64).tiny)
+SMALLEST = _TINY * 2.0 ** 53 / STEP  # ≈ 4e-193: values below lose their imaginary part's digits
 
 class Refused(Exception):
     """The complex step is meaningless for this formula at this point (the message says why)."""
@@ -63,6 +64,12 @@ def blocker(graph: Graph, values: list[Any], roots: list[int], wrt: list[str]) -
     are `values`, or None: the checks that need no complex evaluation."""
     path = on_path(graph, roots, wrt)
     nodes = [node for node in range(len(graph)) if path[node] and graph.ops[node] != "var"]
+    for node in range(len(graph)):
+        # Im ≈ h·(a slope of the order of the value) must not underflow (it would vanish silently).
+        magnitude = np.abs(np.asarray(values[node], dtype=np.float64)) if path[node] else np.zeros(0)
+        if np.any((magnitude > 0) & (magnitude < SMALLEST)):
+            name = f"'{graph.name_of(node)}'" if graph.ops[node] == "var" else _op_at(graph, node)
+            return f"{name} is too small here for the complex step's imaginary part (below {SMALLEST:.0e})"
     for node in nodes:
         op = graph.ops[node]
         if not PRIMITIVES[op].complex_safe:
