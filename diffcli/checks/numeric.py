@@ -131,7 +131,10 @@ def differentiate(f: Callable[[float], float], x: float, *, h: float | None = No
             result = formula(f, x, trial, fx)
             if result is not None:
                 value, estimate = result
-                if best is None or estimate < best.error_estimate:
+                # A step under which f did not change at all measured nothing (0.5 + (z − 0.5)
+                # at z = 1e-135 is 0 for every tiny step): any step that saw f move wins over it.
+                if best is None or _measured_nothing(best) or (estimate < best.error_estimate
+                                                                and not (value == 0.0 and estimate == 0.0)):
                     best = Difference(value, trial, estimate, scheme)
                     shrunk = trial < step
                 break
@@ -157,6 +160,10 @@ def differentiate(f: Callable[[float], float], x: float, *, h: float | None = No
                                   f"one-sided difference: the function is undefined just {other} {x:.6g}")
             trial /= 10.0
     return Difference(math.nan, step, math.nan, scheme, "no finite difference fits inside the domain")
+
+
+def _measured_nothing(result: Difference) -> bool:
+    return result.value == 0.0 and result.error_estimate == 0.0
 
 
 def check_step(h: float | None) -> None:

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from conftest import formula_strategy
 from diffcli.ad.parse import parse
 from diffcli.ad.problem import make_problem
 from diffcli.checks.compare import compare, compare_gradient
@@ -20,17 +21,8 @@ POSITIVE = ["log", "sqrt", "log1p"]  # on 1 + t², so inside their domain
 
 
 def analytic_formulas() -> st.SearchStrategy[str]:
-    leaves = st.one_of(st.sampled_from(VARIABLES), st.sampled_from(["2", "0.5", "3", "pi"]))
-
-    def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-        return st.one_of(
-            st.tuples(inner, st.sampled_from(["+", "-", "*"]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
-            st.tuples(inner, inner).map(lambda t: f"({t[0]} / (1 + ({t[1]})*({t[1]})))"),
-            st.tuples(st.sampled_from(ANALYTIC), inner).map(lambda t: f"{t[0]}({t[1]})"),
-            st.tuples(st.sampled_from(POSITIVE), inner).map(lambda t: f"{t[0]}(1 + ({t[1]})*({t[1]}))"),
-        )
-
-    return st.recursive(leaves, extend, max_leaves=10)
+    return formula_strategy(VARIABLES, ANALYTIC, POSITIVE, square=lambda t: f"({t})*({t})", powers=False,
+                            branches=False, max_leaves=10)
 
 
 WELL_CONDITIONED = ["3*x**3 - 5*x**2", "exp(x)*sin(y)", "log(1 + x*x) / (2 + cos(y))", "sqrt(x*y) * tanh(x)",
