@@ -112,7 +112,7 @@ def test_values_are_those_of_the_real_evaluation():
 def test_an_op_that_works_in_real_numbers_only_is_refused(monkeypatch):
     import dataclasses
 
-    from diffcli.ad.primitives import PRIMITIVES
+    from diffcli.ad.ops import PRIMITIVES
 
     real_only = dataclasses.replace(PRIMITIVES["sin"], impl=lambda x: np.float64(np.sin(x)))
     monkeypatch.setitem(PRIMITIVES, "sin", real_only)
