@@ -49,3 +49,26 @@ def cli():
         return runner.invoke(app, list(args), input=input)
 
     return invoke
+
+
+def formula_strategy(variables: list[str], unary: list[str], positive: list[str], *, square: Any,
+                     powers: bool, branches: bool, max_leaves: int = 12) -> Any:
+    """Hypothesis: random formulas over `variables` from sums, products, quotients by 1 + t²,
+    `unary` functions, `positive` ones (on 1 + t², inside their domain), and optionally
+    integer powers and branches. `square(t)` spells t² (t*t keeps the base off `pow`)."""
+    from hypothesis import strategies as st
+
+    leaves = st.one_of(st.sampled_from(variables), st.sampled_from(["2", "0.5", "3", "pi"]))
+
+    def extend(inner: Any) -> Any:
+        return st.one_of(
+            st.tuples(inner, st.sampled_from(["+", "-", "*"]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+            st.tuples(inner, inner).map(lambda t: f"({t[0]} / (1 + {square(t[1])}))"),
+            st.tuples(st.sampled_from(unary), inner).map(lambda t: f"{t[0]}({t[1]})"),
+            st.tuples(st.sampled_from(positive), inner).map(lambda t: f"{t[0]}(1 + {square(t[1])})"),
+            *([st.tuples(inner, st.sampled_from(["2", "3"])).map(lambda t: f"({t[0]})**{t[1]}")] if powers else []),
+            *([st.tuples(inner, inner, inner).map(lambda t: f"({t[0]} if {t[1]} > 0.1 else {t[2]})")]
+              if branches else []),
+        )
+
+    return st.recursive(leaves, extend, max_leaves=max_leaves)

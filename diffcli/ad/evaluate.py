@@ -23,12 +23,6 @@ Point = Mapping[str, Any]
 MAX_TENSOR_ENTRIES = 10_000_000
 
 
-def as_value(value: Any) -> Any:
-    """A user value as diffcli holds it: float64 scalar or float64 array."""
-    array = np.asarray(value, dtype=np.float64)
-    return array[()] if array.ndim == 0 else array
-
-
 def evaluate(graph: Graph, point: Point, *, upto: list[int] | None = None) -> list[Any]:
     """The value of every node (None for nodes the `upto` roots do not need).
 
@@ -122,15 +116,19 @@ def origin_of_nonfinite(graph: Graph, values: list[Any], node: int) -> int:
         current = bad_inputs[0]
 
 
-def describe_node(graph: Graph, node: int) -> str:
-    """'log (column 5)' — an op and where the user wrote it."""
+def location(graph: Graph, node: int) -> str:
+    """' at column 5' or ' at line 2, column 5' — where the user wrote `node` ('' if unknown)."""
     where = graph.columns.get(node)
-    label = graph.name_of(node)
-    text = f"'{label}'" if label else graph.ops[node]
     if where is None:
-        return text
+        return ""
     line, column = where
-    return f"{text} at line {line}, column {column}" if line > 1 else f"{text} at column {column}"
+    return f" at line {line}, column {column}" if line > 1 else f" at column {column}"
+
+
+def describe_node(graph: Graph, node: int) -> str:
+    """'log at column 5' — an op (or the name it was assigned to) and where the user wrote it."""
+    label = graph.name_of(node)
+    return (f"'{label}'" if label else graph.ops[node]) + location(graph, node)
 
 
 def nonfinite_reason(graph: Graph, values: list[Any], node: int) -> str:

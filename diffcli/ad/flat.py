@@ -1,7 +1,12 @@
-"""Tensors as flat vectors: the fixed order in which a Jacobian lists its inputs and outputs.
+"""Shapes and flattening: how diffcli holds a value, and the fixed order in which tensors
+become flat vectors (the rows and columns of a Jacobian).
 
-Variables in `wrt` order, each in C order; outputs in order. `x[0], x[1], y` are the
-columns of a Jacobian of a function of a vector x and a scalar y.
+A value is a float64 scalar or a float64 array (`as_value`: a 0-d array becomes a
+scalar). Variables are flattened in `wrt` order, each in C order; outputs in order.
+`x[0], x[1], y` are the columns of a Jacobian of a function of a vector x and a scalar y.
+
+>>> split_like(np.arange(3.0), [(2,), ()])
+[array([0., 1.]), np.float64(2.0)]
 """
 
 from __future__ import annotations
@@ -12,7 +17,38 @@ import numpy as np
 
 from diffcli.ad.evaluate import Point
 from diffcli.ad.graph import Graph
-from diffcli.ad.transforms import entry_labels
+
+
+def as_value(value: Any) -> Any:
+    """A value as diffcli holds it: a float64 scalar for 0-d, else a float64 array.
+
+    >>> as_value([1, 2]), as_value(np.array(3))
+    (array([1., 2.]), np.float64(3.0))
+    """
+    array = np.asarray(value, dtype=np.float64)
+    return array[()] if array.ndim == 0 else array
+
+
+def zeros_like(value: Any) -> Any:
+    return as_value(np.zeros(np.shape(value)))
+
+
+def ones_like(value: Any) -> Any:
+    return as_value(np.ones(np.shape(value)))
+
+
+def unit(shape: tuple[int, ...], flat_index: int) -> Any:
+    """The value of this shape that is 1 at entry `flat_index` (C order) and 0 elsewhere."""
+    seed = np.zeros(int(np.prod(shape)))
+    seed[flat_index] = 1.0
+    return as_value(seed.reshape(shape))
+
+
+def entry_labels(name: str, shape: tuple[int, ...]) -> list[str]:
+    """['x'] for a scalar, ['x[0]', 'x[1]'] for a vector, ['A[0,0]', ...] for a matrix."""
+    if not shape:
+        return [name]
+    return [f"{name}[{','.join(map(str, index))}]" for index in np.ndindex(shape)]
 
 
 def input_labels(point: Point, wrt: list[str]) -> list[str]:
@@ -28,37 +64,35 @@ def output_labels(graph: Graph, values: list[Any]) -> list[str]:
     return [label for k, node in enumerate(outputs) for label in entry_labels(f"f{k + 1}", np.shape(values[node]))]
 
 
+def flatten(parts: list[Any]) -> np.ndarray:
+    """Every entry of every part, in order, as one float64 vector."""
+    arrays = [np.asarray(p, dtype=np.float64).ravel() for p in parts]
+    return np.concatenate(arrays) if arrays else np.zeros(0)
+
+
 def flat_inputs(point: Point, wrt: list[str]) -> np.ndarray:
-    parts = [np.asarray(point[name], dtype=np.float64).ravel() for name in wrt]
-    return np.concatenate(parts) if parts else np.zeros(0)
-
-
-def with_flat_inputs(point: Point, wrt: list[str], z: np.ndarray) -> dict[str, Any]:
-    """`point` with the variables in `wrt` replaced by the entries of the flat vector `z`."""
-    moved = dict(point)
-    start = 0
-    for name in wrt:
-        shape = np.shape(point[name])
-        size = int(np.prod(shape)) if shape else 1
-        chunk = z[start:start + size]
-        moved[name] = chunk.reshape(shape) if shape else np.float64(chunk[0])
-        start += size
-    return moved
+    return flatten([point[name] for name in wrt])
 
 
 def flat_outputs(values: list[Any], outputs: list[int]) -> np.ndarray:
-    return np.concatenate([np.asarray(values[o], dtype=np.float64).ravel() for o in outputs])
+    return flatten([values[o] for o in outputs])
 
 
 def split_like(flat: np.ndarray, shapes: list[tuple[int, ...]]) -> list[Any]:
+    """The flat vector cut into values of these shapes, in order (the inverse of `flatten`)."""
     parts, start = [], 0
     for shape in shapes:
-        size = int(np.prod(shape)) if shape else 1
-        chunk = flat[start:start + size]
-        parts.append(chunk.reshape(shape) if shape else np.float64(chunk[0]))
+        size = int(np.prod(shape))
+        parts.append(as_value(flat[start:start + size].reshape(shape)))
         start += size
     return parts
 
 
 def as_dict(flat: np.ndarray, point: Point, wrt: list[str]) -> dict[str, Any]:
-    return {name: value for name, value in zip(wrt, split_like(flat, [np.shape(point[n]) for n in wrt]))}
+    """{variable: value} from a flat vector ordered like `flat_inputs(point, wrt)`."""
+    return dict(zip(wrt, split_like(flat, [np.shape(point[name]) for name in wrt])))
+
+
+def with_flat_inputs(point: Point, wrt: list[str], z: np.ndarray) -> dict[str, Any]:
+    """`point` with the variables in `wrt` replaced by the entries of the flat vector `z`."""
+    return {**point, **as_dict(z, point, wrt)}

@@ -13,10 +13,10 @@ from typing import Any, Mapping
 import numpy as np
 
 from diffcli.ad.evaluate import Point, evaluate
+from diffcli.ad.flat import as_value, unit, zeros_like
 from diffcli.ad.graph import Graph
 from diffcli.ad.ops import PRIMITIVES, broadcast_like, chain, jvp_rule
 from diffcli.ad.ops.dispatch import add
-from diffcli.ad.reverse import zeros_like
 
 
 def jvp_sweep(graph: Graph, values: list[Any], seeds: Mapping[int, Any],
@@ -75,8 +75,7 @@ def jvp(graph: Graph, point: Point, direction: Mapping[str, Any]) -> tuple[list[
     [2.0, 1.0]
     """
     values = evaluate(graph, point)
-    seeds = {graph.variables[name]: np.asarray(t, dtype=np.float64)[()] if np.ndim(t) == 0 else np.asarray(t, dtype=np.float64)
-             for name, t in direction.items() if name in graph.variables}
+    seeds = {graph.variables[name]: as_value(t) for name, t in direction.items() if name in graph.variables}
     needed = graph.ancestors(graph.outputs)
     with np.errstate(all="ignore"):
         tangents = jvp_sweep(graph, values, seeds, needed)
@@ -98,10 +97,7 @@ def gradient_forward(graph: Graph, point: Point, wrt: list[str], output: int = 0
             if node is not None and needed[node]:
                 flat = entries.reshape(-1)
                 for index in range(x.size):
-                    seed = np.zeros(x.size)
-                    seed[index] = 1.0
-                    seed_value = seed.reshape(x.shape) if x.ndim else seed[0]
-                    tangent = jvp_sweep(graph, values, {node: seed_value}, needed)[root]
+                    tangent = jvp_sweep(graph, values, {node: unit(x.shape, index)}, needed)[root]
                     flat[index] = 0.0 if tangent is None else float(np.sum(tangent))
-            result[name] = entries[()] if x.ndim == 0 else entries
+            result[name] = as_value(entries)
     return values[root], result

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from diffcli.errors import UsageError
-from diffcli.ad.evaluate import MAX_TENSOR_ENTRIES, as_value, evaluate
+from diffcli.ad.evaluate import MAX_TENSOR_ENTRIES, evaluate
+from diffcli.ad.flat import as_value
 from diffcli.ad.parse import parse
 
 

@@ -1,12 +1,15 @@
-"""A formula together with the point it is looked at: what every command starts from."""
+"""A formula together with the point it is looked at: what every command starts from,
+and the checks every command shares: one scalar output, a direction, a cotangent."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+import numpy as np
+
 from diffcli.errors import UsageError
-from diffcli.ad.evaluate import as_value
+from diffcli.ad.flat import as_value, split_like
 from diffcli.ad.graph import Graph
 from diffcli.ad.parse import parse
 
@@ -56,3 +59,64 @@ def make_problem(expr: str | Graph, at: Mapping[str, Any] | None = None, let: Ma
         variables = list(dict.fromkeys(wrt))
     text = expr.source if isinstance(expr, Graph) else expr
     return Problem(text, graph, point, variables, list(let), unused)
+
+
+def require_scalar(graph: Graph, who: str, values: list[Any] | None = None, output: int | None = None) -> int:
+    """The node of the one scalar output that `who` (a command or option) differentiates.
+
+    Without `output` the formula must have a single output; with `values` (the graph
+    evaluated at the point) that output must also be a number, not a tensor.
+
+    >>> require_scalar(parse("[x, y]"), "grad")
+    Traceback (most recent call last):
+    ...
+    diffcli.errors.UsageError: grad needs a scalar function (a single output), but the formula is a list of 2; take one entry at a time, or use jacobian
+    """
+    if output is None:
+        if len(graph.outputs) != 1:
+            raise UsageError(f"{who} needs a scalar function (a single output), but the formula is a list of "
+                             f"{len(graph.outputs)}; take one entry at a time, or use jacobian")
+        output = 0
+    root = graph.outputs[output]
+    if values is not None and np.ndim(values[root]) != 0:
+        raise UsageError(f"{who} needs a scalar function, but this one has shape {np.shape(values[root])}; "
+                         "wrap it in sum(...) or mean(...), or use jacobian")
+    return root
+
+
+def read_direction(point: Mapping[str, Any], wrt: list[str], direction: Mapping[str, Any]) -> dict[str, Any]:
+    """The tangents given with --dir, each checked against `wrt` and shaped like its variable.
+
+    >>> read_direction({"x": np.zeros(2), "y": 1.0}, ["x", "y"], {"x": 1})
+    {'x': array([1., 1.])}
+    """
+    tangents: dict[str, Any] = {}
+    for name, given in direction.items():
+        if name not in wrt:
+            raise UsageError(f"--dir: '{name}' is not a differentiated variable (variables: {', '.join(wrt) or 'none'})")
+        shape = np.shape(point[name])
+        try:
+            tangent = np.broadcast_to(np.asarray(given, dtype=np.float64), shape)
+        except ValueError:
+            raise UsageError(f"--dir: '{name}' has shape {shape} but its direction has shape {np.shape(given)}") from None
+        tangents[name] = as_value(np.array(tangent))
+    return tangents
+
+
+def read_cotangent(graph: Graph, values: list[Any], cotangent: Any) -> list[Any]:
+    """One cotangent per output, from a number (broadcast) or the outputs' entries in order.
+
+    >>> read_cotangent(parse("[x, 2*x]"), [1.0, 1.0, 2.0, 2.0], [0.5, 1])
+    [np.float64(0.5), np.float64(1.0)]
+    """
+    shapes = [np.shape(values[o]) for o in graph.outputs]
+    total = sum(int(np.prod(s)) for s in shapes)
+    u = np.asarray(cotangent, dtype=np.float64)
+    if u.ndim == 0:
+        return [as_value(np.full(s, float(u))) for s in shapes]
+    if len(shapes) == 1 and u.shape == shapes[0]:
+        return [u]
+    if u.size == total and (len(shapes) > 1 or u.ndim == 1):
+        return split_like(u.ravel(), shapes)
+    wanted = str(shapes[0]) if len(shapes) == 1 else f"{total} entries (one per output entry)"
+    raise UsageError(f"--cotangent has shape {u.shape} but the formula's output has shape {wanted}")

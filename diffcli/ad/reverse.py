@@ -14,6 +14,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from diffcli.ad.evaluate import Point, evaluate
+from diffcli.ad.flat import as_value, ones_like, zeros_like
 from diffcli.ad.graph import Graph
 from diffcli.ad.ops import PRIMITIVES, chain, unbroadcast, vjp_rule
 from diffcli.ad.tape import Tape
@@ -75,21 +76,11 @@ def _addable_in_place(total: np.ndarray, term: Any) -> bool:
             and term.shape == total.shape)
 
 
-def ones_like(value: Any) -> Any:
-    return np.ones(np.shape(value))[()] if np.ndim(value) == 0 else np.ones(np.shape(value))
-
-
-def zeros_like(value: Any) -> Any:
-    return np.zeros(np.shape(value))[()] if np.ndim(value) == 0 else np.zeros(np.shape(value))
-
-
-def adjoint_sweep(graph: Graph, point: Point, seeds: Mapping[int, Any], wrt: list[str]) -> tuple[list[Any], list[Any]]:
-    """Evaluate at `point`, then sweep back from the seeded outputs: (values, adjoints)."""
-    values = evaluate(graph, point, upto=list(seeds))
+def adjoint_sweep(graph: Graph, values: list[Any], seeds: Mapping[int, Any], wrt: list[str]) -> list[Any]:
+    """The adjoints of every node, sweeping back from the seeded nodes towards the variables `wrt`."""
     nodes = [graph.variables[name] for name in wrt if name in graph.variables]
     with np.errstate(all="ignore"):
-        adjoints = vjp_sweep(graph, values, seeds, nodes)
-    return values, adjoints
+        return vjp_sweep(graph, values, seeds, nodes)
 
 
 def variable_adjoints(graph: Graph, point: Point, adjoints: list[Any], wrt: list[str]) -> dict[str, Any]:
@@ -111,13 +102,12 @@ def vjp(graph: Graph, point: Point, cotangents: list[Any], wrt: list[str]) -> tu
     >>> float(grads["a"]), float(grads["b"])
     (7.0, 2.0)
     """
-    shapes = evaluate(graph, point)
+    values = evaluate(graph, point)
     seeds: dict[int, Any] = {}
     for output, u in zip(graph.outputs, cotangents):
-        u = np.broadcast_to(np.asarray(u, dtype=np.float64), np.shape(shapes[output]))
-        u = u[()] if u.ndim == 0 else np.array(u)
+        u = as_value(np.array(np.broadcast_to(np.asarray(u, dtype=np.float64), np.shape(values[output]))))
         seeds[output] = u if output not in seeds else seeds[output] + u
-    values, adjoints = adjoint_sweep(graph, point, seeds, wrt)
+    adjoints = adjoint_sweep(graph, values, seeds, wrt)
     return [values[o] for o in graph.outputs], variable_adjoints(graph, point, adjoints, wrt)
 
 
@@ -125,9 +115,7 @@ def gradient_reverse(graph: Graph, point: Point, wrt: list[str], output: int = 0
     """f and ∇f (for output number `output`) by one reverse sweep."""
     root = graph.outputs[output]
     values = evaluate(graph, point, upto=[root])
-    nodes = [graph.variables[name] for name in wrt if name in graph.variables]
-    with np.errstate(all="ignore"):
-        adjoints = vjp_sweep(graph, values, {root: ones_like(values[root])}, nodes)
+    adjoints = adjoint_sweep(graph, values, {root: ones_like(values[root])}, wrt)
     return values[root], variable_adjoints(graph, point, adjoints, wrt)
 
 
@@ -142,10 +130,7 @@ def gradient_graph(graph: Graph, point: Point, wrt: list[str], output: int = 0) 
     tape = Tape(graph.copy(), values)
     refs = tape.refs()
     root = graph.outputs[output]
-    nodes = [graph.variables[name] for name in wrt if name in graph.variables]
-    seed = tape.constant(ones_like(values[root]))
-    with np.errstate(all="ignore"):
-        adjoints = vjp_sweep(graph, refs, {root: seed}, nodes)
+    adjoints = adjoint_sweep(graph, refs, {root: tape.constant(ones_like(values[root]))}, wrt)
     result_graph = tape.graph
     outputs = []
     for name in wrt:

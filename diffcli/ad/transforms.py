@@ -2,7 +2,7 @@
 Hessian as forward mode over the reverse-mode gradient graph (`jacfwd(grad)`).
 
 Inputs and outputs are flattened in a fixed order so a Jacobian is a plain matrix:
-rows are output entries, columns input entries (`entry_labels` names them).
+rows are output entries, columns input entries (`flat.entry_labels` names them).
 """
 
 from __future__ import annotations
@@ -12,22 +12,10 @@ from typing import Any
 import numpy as np
 
 from diffcli.ad.evaluate import Point, evaluate
+from diffcli.ad.flat import unit
 from diffcli.ad.forward import jvp_sweep
 from diffcli.ad.graph import Graph
 from diffcli.ad.reverse import gradient_graph, vjp_sweep
-
-
-def entry_labels(name: str, shape: tuple[int, ...]) -> list[str]:
-    """['x'] for a scalar, ['x[0]', 'x[1]'] for a vector, ['A[0,0]', ...] for a matrix."""
-    if not shape:
-        return [name]
-    return [f"{name}[{','.join(map(str, index))}]" for index in np.ndindex(shape)]
-
-
-def _unit(shape: tuple[int, ...], flat_index: int) -> Any:
-    seed = np.zeros(int(np.prod(shape)) if shape else 1)
-    seed[flat_index] = 1.0
-    return seed.reshape(shape) if shape else seed[0]
 
 
 def _input_entries(point: Point, wrt: list[str]) -> list[tuple[str, int, tuple[int, ...]]]:
@@ -48,7 +36,7 @@ def jacobian_forward(graph: Graph, point: Point, wrt: list[str], outputs: list[i
             if node is None or not needed[node]:
                 columns.append(np.zeros(sum(sizes)))
                 continue
-            tangents = jvp_sweep(graph, values, {node: _unit(shape, k)}, needed)
+            tangents = jvp_sweep(graph, values, {node: unit(shape, k)}, needed)
             columns.append(np.concatenate([
                 np.zeros(size) if tangents[o] is None else np.broadcast_to(tangents[o], np.shape(values[o])).ravel()
                 for o, size in zip(outputs, sizes)]))
@@ -66,7 +54,7 @@ def jacobian_reverse(graph: Graph, point: Point, wrt: list[str], outputs: list[i
         for output in outputs:
             shape = np.shape(values[output])
             for k in range(int(np.size(values[output]))):
-                adjoints = vjp_sweep(graph, values, {output: _unit(shape, k)}, nodes)
+                adjoints = vjp_sweep(graph, values, {output: unit(shape, k)}, nodes)
                 row = []
                 for name in wrt:
                     node = graph.variables.get(name)

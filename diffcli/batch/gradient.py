@@ -27,7 +27,7 @@ from diffcli.errors import UsageError
 from diffcli.ad.evaluate import describe_node, evaluate, nonfinite_reason
 from diffcli.ad.graph import Graph
 from diffcli.ad.ops import PRIMITIVES, all_finite
-from diffcli.ad.problem import make_problem
+from diffcli.ad.problem import make_problem, require_scalar
 from diffcli.ad.reverse import gradient_graph
 
 MAX_ROWS = 50_000_000
@@ -122,10 +122,8 @@ def batch_gradient(expr: str | Graph, points: Mapping[str, np.ndarray], let: Map
         raise UsageError("--at-file: no points")
     first = {name: column[0] for name, column in points.items()}
     problem = make_problem(expr, first, let, wrt)
-    graph, root = problem.graph, None
-    if len(graph.outputs) != 1:
-        raise UsageError("grad needs a scalar function; for a list of outputs use jacobian")
-    root = graph.outputs[0]
+    graph = problem.graph
+    root = require_scalar(graph, "grad")
     check_pointwise(graph, [root])
     constants = {name: problem.point[name] for name in let}
     start = time.perf_counter()

@@ -1,7 +1,10 @@
 """Independent ways to compute a derivative, and the comparison between them.
 
-`numeric` (finite differences, honest about their error), `symbolic` (the graph turned
-into SymPy, time-limited), `compare` and `jacobians` (every method side by side for
-gradients, J·v, uᵀJ, Jacobians and Hessians, each scored against a reference), and
-`diagnose` (kinks, infinite or undefined derivatives). Built on `diffcli.ad` only.
+`methods` is the table of methods (forward and reverse AD, central differences, SymPy,
+the complex step), one row each; `compare` runs the rows asked for on any kind of
+result (gradient, J·v, uᵀJ, Jacobian, Hessian) and scores them against a reference.
+Behind the rows: `numeric` (finite differences, honest about their error), `symbolic`
+(the graph turned into SymPy, time-limited), `complex_step` (Im f(x + ih)/h where the
+formula is analytic), and `diagnose` (kinks, infinite or undefined derivatives).
+Built on `diffcli.ad` only.
 """

@@ -1,28 +1,34 @@
 """Compute one derivative several independent ways and measure how far each is off.
 
-This is the heart of `diffcli grad`: forward-mode AD, reverse-mode AD, central
-differences and SymPy each produce {variable: value}; the reference is SymPy when it
-finishes with finite numbers, else reverse mode; every method gets the max-norm of its
-difference from the reference, absolute and relative, and its wall time. The result
-is plain data — rendering is the CLI's job.
+The heart of `grad`, `jvp`, `vjp`, `jacobian` and `hessian`: each method of the table
+(`methods.TABLE`) asked for produces the result; the reference is SymPy when it
+finishes with finite numbers, else reverse-mode AD (then forward mode, the complex
+step, central differences); every method gets the max-norm of its difference from the
+reference, absolute and relative, its wall time and its passes. The result is plain
+data — rendering is the CLI's job.
+
+Inputs and outputs are flattened in the order of `ad.flat` (variables in `wrt` order,
+each in C order; outputs in order), so a Jacobian is a plain m×n matrix whose rows and
+columns `Derivative.outputs` and `Derivative.inputs` name.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from diffcli.ad.evaluate import MAX_TENSOR_ENTRIES, check_outputs, evaluate, is_finite
+from diffcli.ad.flat import flatten, input_labels, output_labels, zeros_like
+from diffcli.ad.problem import Problem, read_cotangent, read_direction, require_scalar
 from diffcli.checks.diagnose import Kink, derivative_trouble, find_kinks
+from diffcli.checks.methods import DEFAULT, METHOD, NAMES, Method, Task, matrix_limit, method_for, ways
 from diffcli.errors import UsageError
-from diffcli.ad.evaluate import check_outputs, evaluate, is_finite
-from diffcli.ad.problem import Problem
 
-METHODS = ("forward", "reverse", "central", "symbolic")
-REFERENCE_ORDER = ("symbolic", "reverse", "forward", "central")
-MAX_DEFAULT_CENTRAL_ENTRIES = 200  # 4 evaluations per entry; beyond this, ask explicitly
+METHODS = DEFAULT  # the methods run when none are named
+_TITLE = {"gradient": "gradient", "jvp": "J·v", "vjp": "uᵀJ", "jacobian": "Jacobian", "hessian": "Hessian"}
 
 
 @dataclass
@@ -54,7 +60,7 @@ class Comparison:
         """Why the methods disagree beyond tolerance·max(1, |reference|), or None if they agree."""
         if self.reference is None:
             return "no method produced a gradient"
-        truth = flatten(self.methods[self.reference].result, self.wrt)
+        truth = result_vector(self.methods[self.reference].result, self.wrt)
         if not np.isfinite(truth).all():
             return f"the gradient is not finite ({self.reference})"
         limit = tolerance * max(1.0, float(np.abs(truth).max(initial=0.0)))
@@ -68,16 +74,21 @@ class Comparison:
         return None
 
 
-def flatten(result: Any, order: list[str] | None = None) -> np.ndarray:
+@dataclass
+class Derivative:
+    """One command's comparison, with the labels of its input and output entries."""
+
+    kind: str  # "gradient" | "jvp" | "vjp" | "jacobian" | "hessian"
+    comparison: Comparison
+    inputs: list[str]
+    outputs: list[str]
+
+
+def result_vector(result: Any, order: list[str] | None = None) -> np.ndarray:
     """Every number of a result ({name: array}, list or array) in one flat vector."""
     if isinstance(result, dict):
-        keys = order if order is not None else list(result)
-        parts = [np.asarray(result[k], dtype=np.float64).ravel() for k in keys]
-    elif isinstance(result, (list, tuple)):
-        parts = [np.asarray(r, dtype=np.float64).ravel() for r in result]
-    else:
-        parts = [np.asarray(result, dtype=np.float64).ravel()]
-    return np.concatenate(parts) if parts else np.zeros(0)
+        return flatten([result[k] for k in (order if order is not None else list(result))])
+    return flatten(list(result) if isinstance(result, (list, tuple)) else [result])
 
 
 def _distance(a: np.ndarray, b: np.ndarray) -> tuple[float | None, float | None]:
@@ -93,29 +104,23 @@ def _distance(a: np.ndarray, b: np.ndarray) -> tuple[float | None, float | None]
     return error, (error / scale if scale > 0 else (0.0 if error == 0 else None))
 
 
-def score(methods: dict[str, MethodResult], order: list[str] | None = None) -> str | None:
-    """Pick the reference and fill in every method's error against it."""
-    reference = None
-    symbolic = methods.get("symbolic")
-    if symbolic is not None and symbolic.status == "ok" and np.isfinite(flatten(symbolic.result, order)).all():
-        reference = "symbolic"
-    else:
-        # AD is exact where the derivative exists; an infinite AD value is the truth, not noise.
-        for name in REFERENCE_ORDER[1:]:
-            if name in methods and methods[name].status == "ok":
-                reference = name
-                break
-    if reference is None:
+def score(results: dict[str, MethodResult], order: list[str] | None = None) -> str | None:
+    """Pick the reference (the successful method of lowest rank) and fill in every method's error."""
+    candidates = [name for name, m in results.items() if m.status == "ok" and (
+        not METHOD[name].finite_reference or np.isfinite(result_vector(m.result, order)).all())]
+    if not candidates:
         return None
-    truth = flatten(methods[reference].result, order)
-    for m in methods.values():
+    reference = min(candidates, key=lambda name: METHOD[name].rank)
+    truth = result_vector(results[reference].result, order)
+    for m in results.values():
         if m.status == "ok":
-            m.error, m.rel_error = _distance(flatten(m.result, order), truth)
+            m.error, m.rel_error = _distance(result_vector(m.result, order), truth)
     return reference
 
 
 def run_method(name: str, work: Callable[[], tuple[Any, dict[str, Any]]]) -> MethodResult:
-    """Run one method, timing it; a symbolic time-out or failure becomes a status, not a crash."""
+    """Run one method, timing it; a time-out, refusal or failure becomes a status, not a crash."""
+    from diffcli.checks.complex_step import Refused
     from diffcli.checks.symbolic import SymbolicTimeout, SymbolicUnsupported
 
     start = time.perf_counter()
@@ -124,7 +129,7 @@ def run_method(name: str, work: Callable[[], tuple[Any, dict[str, Any]]]) -> Met
     except SymbolicTimeout:
         return MethodResult(name, status="timed out", seconds=time.perf_counter() - start,
                             message="SymPy did not finish in time")
-    except SymbolicUnsupported as error:
+    except (SymbolicUnsupported, Refused) as error:
         return MethodResult(name, status="skipped", message=str(error))
     except (RecursionError, MemoryError):
         return MethodResult(name, status="failed", seconds=time.perf_counter() - start,
@@ -132,9 +137,90 @@ def run_method(name: str, work: Callable[[], tuple[Any, dict[str, Any]]]) -> Met
     return MethodResult(name, result=result, seconds=time.perf_counter() - start, extra=extra)
 
 
-def compare_gradient(problem: Problem, methods: tuple[str, ...] | list[str] = METHODS, *,
-                     h: float | None = None, richardson: bool = False,
-                     symbolic_timeout: float | None = 5.0, explicit: bool = False) -> Comparison:
+def _rows(kind: str, names: list[str] | tuple[str, ...]) -> list[Method]:
+    """The table's rows for the method names asked for (each once, in the order asked)."""
+    unknown = [name for name in names if name not in NAMES]
+    if unknown:
+        raise UsageError(f"--method: unknown method '{unknown[0]}' (choose from {', '.join(NAMES)})")
+    rows: list[Method] = []
+    for name in names:
+        method = method_for(name, kind)
+        if method is None:
+            able = [n for n in NAMES if method_for(n, kind) is not None]
+            raise UsageError(f"--method: {name} does not compute the {_TITLE[kind]} (choose from {', '.join(able)})")
+        if method not in rows:
+            rows.append(method)
+    return rows
+
+
+def _run(method: Method, task: Task, explicit: bool) -> MethodResult:
+    way = ways(method)[task.kind]
+    why_not = matrix_limit(method, task) or (method.limit(task) if method.limit and not explicit else None)
+    if why_not:
+        return MethodResult(method.name, status="skipped", message=why_not)
+    result = run_method(method.name, lambda: way(task))
+    if result.status == "ok" and method.passes is not None:
+        result.extra = {"passes": method.passes(task), **result.extra}
+    return result
+
+
+def compare(kind: str, problem: Problem, methods: list[str] | tuple[str, ...] = METHODS, *,
+            direction: Mapping[str, Any] | None = None, cotangent: Any = None, h: float | None = None,
+            richardson: bool = False, symbolic_timeout: float | None = 5.0, explicit: bool = False) -> Derivative:
+    """The `kind` of derivative ("gradient", "jvp", "vjp", "jacobian", "hessian") by each of
+    `methods`, compared. `explicit` (the methods were named) lifts the default size limits.
+
+    >>> from diffcli.ad.problem import make_problem
+    >>> d = compare("jvp", make_problem("[x*y, sin(x)]", {"x": 1, "y": 2}), ["forward", "complex"], direction={"x": 1})
+    >>> d.comparison.reference, [round(float(t), 12) for t in d.comparison.methods["complex"].result]
+    ('forward', [2.0, 0.540302305868])
+    """
+    rows = _rows(kind, methods)
+    graph, point, wrt = problem.graph, problem.point, problem.wrt
+    who = {"gradient": "grad", "hessian": "hessian"}.get(kind)
+    if who is not None:
+        require_scalar(graph, who)
+    values = evaluate(graph, point)
+    if not all(is_finite(values[o]) for o in graph.outputs):
+        check_outputs(graph, values)
+    if who is not None:
+        require_scalar(graph, who, values)
+    inputs = input_labels(point, wrt)
+    outputs = inputs if kind == "hessian" else output_labels(graph, values)
+    task = Task(kind, problem, values, inputs, outputs, h=h, richardson=richardson, symbolic_timeout=symbolic_timeout)
+    if kind == "jvp":
+        given = read_direction(point, wrt, direction or {})
+        task.direction = {name: given.get(name, zeros_like(point[name])) for name in wrt}
+    elif kind == "vjp":
+        task.cotangent = read_cotangent(graph, values, cotangent)
+    elif kind in ("jacobian", "hessian") and task.n * task.m > MAX_TENSOR_ENTRIES:
+        raise UsageError(f"the {_TITLE[kind]} would have {task.m:,} × {task.n:,} = {task.n * task.m:,} entries "
+                         f"(at most {MAX_TENSOR_ENTRIES:,})")
+    results = {method.name: _run(method, task, explicit) for method in rows}
+    reference = score(results, wrt)
+    value = [values[o] for o in graph.outputs]
+    comparison = Comparison(value[0] if len(value) == 1 else value, wrt, results, reference)
+    _diagnose(comparison, task)
+    return Derivative(kind, comparison, inputs, outputs)
+
+
+def _diagnose(comparison: Comparison, task: Task) -> None:
+    """The warnings: unused values, central differences' notes, singular derivatives, kinks."""
+    graph, values = task.graph, task.values
+    warnings = comparison.warnings
+    warnings.extend(f"'{name}' has a value but does not appear in the formula" for name in task.problem.unused)
+    for m in comparison.methods.values():
+        if m.status == "ok" and m.method == "central":
+            warnings.extend(f"central: {note}" for note in m.extra.get("notes", []))
+    if "adjoints" in task.held:
+        warnings.extend(derivative_trouble(graph, values, task.held["adjoints"], graph.outputs[0]))
+    if all(np.ndim(values[o]) == 0 for o in graph.outputs):
+        comparison.kinks = [kink for k in range(len(graph.outputs))
+                            for kink in find_kinks(graph, task.point, task.wrt, k)]
+    warnings.extend(kink.message() for kink in comparison.kinks)
+
+
+def compare_gradient(problem: Problem, methods: list[str] | tuple[str, ...] = METHODS, **options: Any) -> Comparison:
     """∇f at the problem's point by each method in `methods`, compared.
 
     >>> from diffcli.ad.problem import make_problem
@@ -142,65 +228,51 @@ def compare_gradient(problem: Problem, methods: tuple[str, ...] | list[str] = ME
     >>> float(c.value), float(c.methods["forward"].result["x"]), c.reference
     (-1.125, 5.25, 'reverse')
     """
-    from diffcli.ad import forward, reverse
-    from diffcli.checks import numeric
-
-    graph, point, wrt = problem.graph, problem.point, problem.wrt
-    if len(graph.outputs) != 1:
-        raise UsageError("grad needs a scalar function; for a list of outputs use jacobian")
-    root = graph.outputs[0]
-    values = evaluate(graph, point, upto=[root])
-    if not is_finite(values[root]):
-        check_outputs(graph, values)
-    if np.ndim(values[root]) != 0:
-        raise UsageError(f"grad needs a scalar function, but the formula has shape {np.shape(values[root])}; "
-                         "wrap it in sum(...) or mean(...), or use jacobian")
-    unknown = [m for m in methods if m not in METHODS]
-    if unknown:
-        raise UsageError(f"--method: unknown method '{unknown[0]}' (choose from {', '.join(METHODS)})")
-    entries = sum(int(np.size(point[name])) for name in wrt)
-    results: dict[str, MethodResult] = {}
-    adjoints_holder: dict[str, Any] = {}
-    for method in methods:
-        if method == "forward":
-            results[method] = run_method(method, lambda: (forward.gradient_forward(graph, point, wrt)[1],
-                                                          {"passes": entries}))
-        elif method == "reverse":
-            def reverse_work() -> tuple[Any, dict[str, Any]]:
-                # Keep every node's adjoint: diagnose.derivative_trouble reads them.
-                all_values, adjoints = reverse.adjoint_sweep(graph, point, {root: np.float64(1.0)}, wrt)
-                adjoints_holder["values"], adjoints_holder["adjoints"] = all_values, adjoints
-                return reverse.variable_adjoints(graph, point, adjoints, wrt), {"passes": 1}
-            results[method] = run_method(method, reverse_work)
-        elif method == "central":
-            if entries > MAX_DEFAULT_CENTRAL_ENTRIES and not explicit:
-                results[method] = MethodResult(method, status="skipped",
-                                               message=f"{entries} entries would need {4 * entries} evaluations; "
-                                                       "ask for it with --method central")
-                continue
-            results[method] = run_method(method, lambda: numeric.gradient_central(
-                graph, point, wrt, h=h, richardson=richardson))
-        elif method == "symbolic":
-            from diffcli.checks import symbolic
-            results[method] = run_method(method, lambda: (symbolic.gradient_symbolic(
-                graph, point, wrt, timeout=symbolic_timeout)[1], {}))
-    reference = score(results, wrt)
-    comparison = Comparison(values[root], wrt, results, reference)
-    _collect_warnings(comparison, problem, adjoints_holder)
-    return comparison
+    return compare("gradient", problem, methods, **options).comparison
 
 
-def _collect_warnings(comparison: Comparison, problem: Problem, held: dict[str, Any]) -> None:
-    graph = problem.graph
-    warnings = comparison.warnings
-    for name in problem.unused:
-        warnings.append(f"'{name}' has a value but does not appear in the formula")
-    for m in comparison.methods.values():
-        if m.status == "ok" and m.method == "central":
-            warnings.extend(f"central: {note}" for note in m.extra.get("notes", []))
-    if "adjoints" in held:
-        root = graph.outputs[0]
-        trouble = derivative_trouble(graph, held["values"], held["adjoints"], root)
-        warnings.extend(trouble)
-    comparison.kinks = find_kinks(graph, problem.point, problem.wrt)
-    warnings.extend(k.message() for k in comparison.kinks)
+def compare_jacobian(problem: Problem, methods: list[str] | tuple[str, ...] = METHODS, **options: Any) -> Derivative:
+    """J by each method: forward mode in n passes, reverse mode in m.
+
+    >>> from diffcli.ad.problem import make_problem
+    >>> d = compare_jacobian(make_problem("[x*y, x+y]", {"x": 1, "y": 2}), ("forward", "reverse"))
+    >>> d.comparison.methods["forward"].result.tolist(), d.comparison.methods["reverse"].extra["passes"]
+    ([[2.0, 1.0], [1.0, 1.0]], 2)
+    """
+    return compare("jacobian", problem, methods, **options)
+
+
+def compare_jvp(problem: Problem, direction: Mapping[str, Any], methods: list[str] | tuple[str, ...] = METHODS,
+                **options: Any) -> Derivative:
+    """J·v by each method: forward mode in one pass; the others via J (or a directional difference).
+
+    >>> from diffcli.ad.problem import make_problem
+    >>> d = compare_jvp(make_problem("[x*y, x+y, sin(x)]", {"x": 1, "y": 2}), {"x": 1, "y": 0}, ("forward",))
+    >>> [round(float(t), 6) for t in d.comparison.methods["forward"].result]
+    [2.0, 1.0, 0.540302]
+    """
+    return compare("jvp", problem, methods, direction=direction, **options)
+
+
+def compare_vjp(problem: Problem, cotangent: Any, methods: list[str] | tuple[str, ...] = METHODS,
+                **options: Any) -> Derivative:
+    """uᵀJ by each method: reverse mode in one pass; the others via J.
+
+    >>> from diffcli.ad.problem import make_problem
+    >>> d = compare_vjp(make_problem("x*1024", {"x": [1, 2, 3]}), [0.1, 1.0, 0.0001], ("reverse",))
+    >>> d.comparison.methods["reverse"].result["x"].tolist()
+    [102.4, 1024.0, 0.1024]
+    """
+    return compare("vjp", problem, methods, cotangent=cotangent, **options)
+
+
+def compare_hessian(problem: Problem, methods: list[str] | tuple[str, ...] = METHODS, **options: Any) -> Derivative:
+    """∇²f by AD (forward over the reverse gradient graph), central differences of the
+    reverse gradient, and SymPy. `forward` and `reverse` both name the AD result.
+
+    >>> from diffcli.ad.problem import make_problem
+    >>> d = compare_hessian(make_problem("x**2*y", {"x": 1, "y": 2}), ("reverse",))
+    >>> d.comparison.methods["forward-over-reverse"].result.tolist()
+    [[4.0, 2.0], [2.0, 0.0]]
+    """
+    return compare("hessian", problem, methods, **options)

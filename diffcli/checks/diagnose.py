@@ -9,11 +9,12 @@ Richardson-extrapolated one-sided differences, which are exact on linear pieces.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
 from diffcli.ad.evaluate import describe_node, evaluate, is_finite
+from diffcli.ad.flat import as_value
 from diffcli.ad.graph import Graph
 from diffcli.checks.numeric import scalar_function
 from diffcli.ad.ops import MINUS_ONE, ONE, PRIMITIVES
@@ -92,8 +93,7 @@ def find_kinks(graph: Graph, point: dict[str, Any], wrt: list[str], output: int 
                     scale = 1.0 + max(abs(lo[index]), abs(hi[index])) if is_finite(lo[index]) and is_finite(hi[index]) else 1.0
                     if not (abs(hi[index] - lo[index]) <= 1e-6 * scale):
                         differs = True
-                left[name] = lo[()] if x.ndim == 0 else lo
-                right[name] = hi[()] if x.ndim == 0 else hi
+                left[name], right[name] = as_value(lo), as_value(hi)
     else:
         differs = True
     if not differs:
@@ -102,27 +102,37 @@ def find_kinks(graph: Graph, point: dict[str, Any], wrt: list[str], output: int 
         Kink(node, where) for node, where in suspects[1:]]
 
 
-def derivative_trouble(graph: Graph, values: list[Any], adjoints: list[Any], root: int) -> list[str]:
-    """Ops on the derivative's path whose own partial derivative is infinite or undefined."""
-    messages: list[str] = []
+def singular_partials(graph: Graph, values: list[Any], nodes: Iterable[int],
+                      reaches: Callable[[int], bool]) -> Iterator[tuple[int, int, str]]:
+    """(node, k, "infinite"|"undefined") for each op among `nodes` whose partial derivative
+    with respect to its k-th argument is not finite at the point, for arguments that
+    `reaches` (the derivative flows through them)."""
     with np.errstate(all="ignore"):
-        for node in range(root, -1, -1):
-            g = adjoints[node]
+        for node in nodes:
             primitive = PRIMITIVES.get(graph.ops[node])
-            if g is None or primitive is None or primitive.partials is None or not np.any(np.asarray(g) != 0):
+            if primitive is None or primitive.partials is None:
                 continue
             args = [values[j] for j in graph.inputs[node]]
+            if not all(is_finite(a) for a in args):
+                continue
             for k, parent in enumerate(graph.inputs[node]):
                 rule = primitive.partials[k]
-                if rule is None or adjoints[parent] is None or not all(is_finite(a) for a in args):
+                if rule is None or not reaches(parent):
                     continue
                 partial = rule(values[node], *args)
                 if partial is ONE or partial is MINUS_ONE or is_finite(partial):
                     continue
-                kind = "infinite" if np.isinf(np.asarray(partial, dtype=float)).any() else "undefined"
-                shown = ", ".join(_fmt(a) for a in args)
-                which = f" with respect to argument {k + 1}" if len(args) > 1 else ""
-                messages.append(f"the derivative of {describe_node(graph, node)}{which} is {kind} "
-                                f"at {graph.ops[node]}({shown})")
-    return messages
+                yield node, k, "infinite" if np.isinf(np.asarray(partial, dtype=float)).any() else "undefined"
 
+
+def derivative_trouble(graph: Graph, values: list[Any], adjoints: list[Any], root: int) -> list[str]:
+    """Ops on the derivative's path whose own partial derivative is infinite or undefined."""
+    flowing = [node for node in range(root, -1, -1)
+               if adjoints[node] is not None and np.any(np.asarray(adjoints[node]) != 0)]
+    messages = []
+    for node, k, kind in singular_partials(graph, values, flowing, lambda parent: adjoints[parent] is not None):
+        args = [values[j] for j in graph.inputs[node]]
+        which = f" with respect to argument {k + 1}" if len(args) > 1 else ""
+        messages.append(f"the derivative of {describe_node(graph, node)}{which} is {kind} "
+                        f"at {graph.ops[node]}({', '.join(_fmt(a) for a in args)})")
+    return messages

@@ -6,6 +6,7 @@ textbook step ε^{1/3}·max(1, |x|) and, near zero, the relative step ε^{1/3}·
 the one whose estimated error (from comparing h with 2h, plus round-off) is smaller.
 A step that would leave the function's domain (log, sqrt near 0) is shrunk, and if no
 symmetric step fits we fall back to a second-order one-sided formula — and say so.
+Jacobians and Hessians apply the same scalar rule entry by entry (`central_jacobian`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import numpy as np
 
 from diffcli.errors import UsageError
 from diffcli.ad.evaluate import Point, evaluate, is_finite
+from diffcli.ad.flat import as_value, flat_outputs, flatten, with_flat_inputs
 from diffcli.ad.graph import Graph
+from diffcli.ad.reverse import gradient_reverse
 
 EPS = float(np.finfo(np.float64).eps)
 CENTRAL_STEP = EPS ** (1.0 / 3.0)      # optimum for an O(h²) formula
@@ -128,7 +131,10 @@ def differentiate(f: Callable[[float], float], x: float, *, h: float | None = No
             result = formula(f, x, trial, fx)
             if result is not None:
                 value, estimate = result
-                if best is None or estimate < best.error_estimate:
+                # A step under which f did not change at all measured nothing (0.5 + (z − 0.5)
+                # at z = 1e-135 is 0 for every tiny step): any step that saw f move wins over it.
+                if best is None or _measured_nothing(best) or (estimate < best.error_estimate
+                                                                and not (value == 0.0 and estimate == 0.0)):
                     best = Difference(value, trial, estimate, scheme)
                     shrunk = trial < step
                 break
@@ -156,6 +162,16 @@ def differentiate(f: Callable[[float], float], x: float, *, h: float | None = No
     return Difference(math.nan, step, math.nan, scheme, "no finite difference fits inside the domain")
 
 
+def _measured_nothing(result: Difference) -> bool:
+    return result.value == 0.0 and result.error_estimate == 0.0
+
+
+def check_step(h: float | None) -> None:
+    """--h, when given, must be a positive finite step."""
+    if h is not None and not (h > 0 and math.isfinite(h)):
+        raise UsageError("--h must be a positive number")
+
+
 def unreliable(result: Difference, tolerance: float = 1e-3) -> bool:
     """An estimate whose own error bound is a sizeable fraction of it (or of 1)."""
     return (math.isfinite(result.value) and math.isfinite(result.error_estimate)
@@ -170,7 +186,7 @@ def scalar_function(graph: Graph, point: Point, name: str, index: tuple[int, ...
     def f(t: float) -> float:
         moved = base.copy()
         moved[index] = t
-        value = evaluate(graph, {**point, name: moved[()] if moved.ndim == 0 else moved}, upto=[root])[root]
+        value = evaluate(graph, {**point, name: as_value(moved)}, upto=[root])[root]
         return float(value) if is_finite(value) else math.nan
 
     return f
@@ -179,8 +195,7 @@ def scalar_function(graph: Graph, point: Point, name: str, index: tuple[int, ...
 def gradient_central(graph: Graph, point: Point, wrt: list[str], *, output: int = 0,
                      h: float | None = None, richardson: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
     """∇f by finite differences, entry by entry; also each step and error estimate."""
-    if h is not None and not (h > 0 and math.isfinite(h)):
-        raise UsageError("--h must be a positive number")
+    check_step(h)
     gradient: dict[str, Any] = {}
     details: dict[str, Any] = {"step": {}, "error_estimate": {}, "notes": []}
     for name in wrt:
@@ -197,8 +212,70 @@ def gradient_central(graph: Graph, point: Point, wrt: list[str], *, output: int 
                 details["notes"].append(
                     f"{where}: the estimated error ({result.error_estimate:.2g}) is large against the value "
                     f"({result.value:.2g}): the step may straddle a pole or a kink; do not trust this entry")
-        unwrap = (lambda a: a[()]) if x.ndim == 0 else (lambda a: a)
-        gradient[name] = unwrap(values)
-        details["step"][name] = unwrap(steps)
-        details["error_estimate"][name] = unwrap(estimates)
+        gradient[name] = as_value(values)
+        details["step"][name] = as_value(steps)
+        details["error_estimate"][name] = as_value(estimates)
     return gradient, details
+
+
+def central_jacobian(function: Callable[[np.ndarray], np.ndarray], z0: np.ndarray, *, h: float | None = None,
+                     richardson: bool = False) -> tuple[np.ndarray, dict[str, Any]]:
+    """The Jacobian of a vector function of a flat vector, column by column, by `numeric.differentiate`.
+
+    Each entry gets the careful step and domain handling of the scalar case; the
+    evaluations of one column are cached, so an m-output column costs what one output does.
+
+    >>> J, _ = central_jacobian(lambda z: np.array([z[0] * z[1], z[0] + z[1]]), np.array([1.0, 2.0]))
+    >>> np.round(J, 8).tolist()
+    [[2.0, 1.0], [1.0, 1.0]]
+    """
+    check_step(h)
+    columns, steps, estimates, notes = [], [], [], []
+    for j in range(z0.size):
+        cache: dict[float, np.ndarray] = {}
+
+        def column_at(t: float, j: int = j, cache: dict[float, np.ndarray] = cache) -> np.ndarray:
+            if t not in cache:
+                z = z0.copy()
+                z[j] = t
+                with np.errstate(all="ignore"):
+                    cache[t] = np.asarray(function(z), dtype=np.float64)
+            return cache[t]
+
+        rows = column_at(float(z0[j])).size
+        column, column_estimates, step = np.zeros(rows), np.zeros(rows), math.nan
+        for i in range(rows):
+            result = differentiate(lambda t, i=i: float(column_at(t)[i]), float(z0[j]), h=h, richardson=richardson)
+            column[i], column_estimates[i], step = result.value, result.error_estimate, result.step
+            if result.note and result.note not in notes:
+                notes.append(result.note)
+        columns.append(column)
+        estimates.append(column_estimates)
+        steps.append(step)
+    # With no inputs the Jacobian still has one (empty) row per output entry.
+    if columns:
+        m = columns[0].size
+    else:
+        with np.errstate(all="ignore"):
+            m = np.asarray(function(z0), dtype=np.float64).size
+    jacobian = np.array(columns).T.reshape(m, len(columns))
+    return jacobian, {"step": np.array(steps), "error_estimate": np.array(estimates).T.reshape(m, len(columns)),
+                      "notes": notes}
+
+
+def output_function(graph: Graph, point: Point, wrt: list[str], outputs: list[int]) -> Callable[[np.ndarray], np.ndarray]:
+    """z ↦ the outputs' entries at the point with the inputs `wrt` set to the flat vector z."""
+    def function(z: np.ndarray) -> np.ndarray:
+        values = evaluate(graph, with_flat_inputs(point, wrt, z), upto=outputs)
+        return flat_outputs(values, outputs)
+
+    return function
+
+
+def gradient_function(graph: Graph, point: Point, wrt: list[str]) -> Callable[[np.ndarray], np.ndarray]:
+    """z ↦ ∇f by reverse mode at the point with the inputs `wrt` set to z: its differences give ∇²f."""
+    def function(z: np.ndarray) -> np.ndarray:
+        gradient = gradient_reverse(graph, with_flat_inputs(point, wrt, z), wrt)[1]
+        return flatten([gradient[name] for name in wrt])
+
+    return function

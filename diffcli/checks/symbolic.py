@@ -9,6 +9,8 @@ a time limit and reports "timed out" instead of hanging.
 
 from __future__ import annotations
 
+import functools
+import math
 import signal
 import threading
 from contextlib import contextmanager
@@ -16,10 +18,11 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from diffcli.errors import UsageError
 from diffcli.ad.evaluate import Point, evaluate
+from diffcli.ad.flat import as_dict
 from diffcli.ad.graph import Graph
 from diffcli.ad.ops import PRIMITIVES
+from diffcli.ad.problem import require_scalar
 
 DIGITS = 30
 
@@ -66,8 +69,8 @@ def _elementwise(sp: Any, convert: Any, args: list[Any], attrs: dict[str, Any]) 
 def to_sympy(graph: Graph, roots: list[int], point: Point | None = None) -> tuple[list[Any], dict[str, Any]]:
     """SymPy expressions for `roots`, and the symbols made for each variable.
 
-    `detach(u)` becomes a fresh symbol standing for u's value at `point`, so its
-    derivative is zero, as in AD.
+    `detach(u)` becomes a fresh symbol standing for u's value at `point` (its
+    `.value`; None without a point), so its derivative is zero, as in AD.
     """
     import sympy as sp
 
@@ -75,7 +78,6 @@ def to_sympy(graph: Graph, roots: list[int], point: Point | None = None) -> tupl
     values = evaluate(graph, point, upto=roots) if point is not None else None
     exprs: list[Any] = [None] * len(graph)
     symbols: dict[str, Any] = {}
-    detached: dict[Any, Any] = {}
     for node in range(len(graph)):
         if not needed[node]:
             continue
@@ -102,8 +104,7 @@ def to_sympy(graph: Graph, roots: list[int], point: Point | None = None) -> tupl
             shape = np.shape(exprs[graph.inputs[node][0]])
             stand_ins = np.empty(shape, dtype=object)
             for index in np.ndindex(shape):
-                stand_ins[index] = sp.Dummy("detached", real=True)
-                detached[stand_ins[index]] = None if value is None else np.asarray(value)[index]
+                stand_ins[index] = _detached_type(sp)("detached", None if value is None else np.asarray(value)[index])
             exprs[node] = stand_ins[()] if not shape else stand_ins
         else:
             primitive = PRIMITIVES[op]
@@ -114,8 +115,31 @@ def to_sympy(graph: Graph, roots: list[int], point: Point | None = None) -> tupl
                 exprs[node] = _elementwise(sp, primitive.to_sympy, args, attrs)
             else:
                 exprs[node] = primitive.to_sympy(sp, *args, **attrs)
-    symbols["__detached__"] = detached
     return [_as_number(sp, exprs[r]) for r in roots], symbols
+
+
+@functools.cache
+def _detached_type(sp: Any) -> type:
+    """The SymPy symbol class of `detach` stand-ins (made once, when SymPy is first needed)."""
+
+    class Detached(sp.Dummy):
+        """detach(u): a symbol, so its derivative is zero, that knows u's value at the point."""
+
+        def __new__(cls, name: str, value: Any) -> Any:
+            symbol = super().__new__(cls, name, real=True)
+            symbol.value = value
+            return symbol
+
+    return Detached
+
+
+def detached_in(exprs: list[Any]) -> set[Any]:
+    """The `detach` stand-ins occurring in `exprs` (SymPy expressions or object arrays of them)."""
+    import sympy as sp
+
+    kind = _detached_type(sp)
+    return {atom for expr in exprs for entry in np.asarray(expr, dtype=object).ravel()
+            if isinstance(entry, sp.Basic) for atom in entry.atoms(kind)}
 
 
 def _truth_or_number(sp: Any, op: str, args: list[Any]) -> list[Any]:
@@ -161,14 +185,10 @@ def _to_float(sp: Any, expr: Any, substitutions: dict[Any, Any]) -> float:
         return complex_value.real if abs(complex_value.imag) < 1e-25 else float("nan")
 
 
-def point_substitutions(sp: Any, symbols: dict[str, Any], point: Point) -> dict[Any, Any]:
-    """{symbol: value} for every variable entry at `point`, and for every `detach` stand-in."""
-    substitutions: dict[Any, Any] = {}
+def point_substitutions(sp: Any, symbols: dict[str, Any], point: Point, exprs: list[Any] = ()) -> dict[Any, Any]:
+    """{symbol: value} for every variable entry at `point`, and for every `detach` stand-in in `exprs`."""
+    substitutions: dict[Any, Any] = {stand_in: _number(sp, float(stand_in.value)) for stand_in in detached_in(exprs)}
     for name, symbol in symbols.items():
-        if name == "__detached__":
-            for stand_in, value in symbol.items():
-                substitutions[stand_in] = _number(sp, float(value))
-            continue
         values = np.asarray(point[name], dtype=np.float64)
         for index in np.ndindex(np.shape(symbol)):
             substitutions[np.asarray(symbol, dtype=object)[index]] = sp.Float(float(values[index]), DIGITS)
@@ -180,35 +200,71 @@ def value_at(sp: Any, expr: Any, substitutions: dict[Any, Any]) -> float:
     return _to_float(sp, expr, substitutions)
 
 
+def _derivative_at(sp: Any, expr: Any, substitutions: dict[Any, Any]) -> float:
+    """A SymPy derivative at the point; NaN where SymPy leaves it unevaluated (DiracDelta(0), …)."""
+    try:
+        return _to_float(sp, expr, substitutions)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _setup(graph: Graph, point: Point, roots: list[int], wrt: list[str]) -> tuple[Any, list[Any], list[Any], dict[Any, Any]]:
+    """SymPy, the outputs' entries as one flat list of expressions, one symbol per input entry
+    (None where the formula does not use the variable), and the point as substitutions."""
+    import sympy as sp
+
+    exprs, symbols = to_sympy(graph, roots, point)
+    flat = [e for expr in exprs for e in np.asarray(expr, dtype=object).ravel()]
+    inputs: list[Any] = []
+    for name in wrt:
+        symbol = symbols.get(name)
+        inputs.extend([None] * int(np.size(point[name])) if symbol is None
+                      else list(np.asarray(symbol, dtype=object).ravel()))
+    return sp, flat, inputs, point_substitutions(sp, symbols, point, exprs)
+
+
+def _jacobian_at(sp: Any, exprs: list[Any], inputs: list[Any], substitutions: dict[Any, Any]) -> np.ndarray:
+    jacobian = np.zeros((len(exprs), len(inputs)))
+    for i, expr in enumerate(exprs):
+        for j, symbol in enumerate(inputs):
+            if symbol is not None and expr is not None:
+                jacobian[i, j] = _derivative_at(sp, sp.diff(expr, symbol), substitutions)
+    return jacobian
+
+
+def jacobian_symbolic(graph: Graph, point: Point, wrt: list[str], outputs: list[int] | None = None,
+                      timeout: float | None = 5.0) -> np.ndarray:
+    """The Jacobian from SymPy's derivatives, evaluated to 30 digits; raises SymbolicTimeout.
+
+    >>> from diffcli.ad.parse import parse
+    >>> jacobian_symbolic(parse("[x*y, x+y]"), {"x": 1.0, "y": 2.0}, ["x", "y"]).tolist()
+    [[2.0, 1.0], [1.0, 1.0]]
+    """
+    with time_limit(timeout):
+        sp, exprs, inputs, substitutions = _setup(graph, point, graph.outputs if outputs is None else outputs, wrt)
+        return _jacobian_at(sp, exprs, inputs, substitutions)
+
+
+def hessian_symbolic(graph: Graph, point: Point, wrt: list[str], timeout: float | None = 5.0) -> np.ndarray:
+    """∇²f from SymPy's second derivatives, evaluated to 30 digits."""
+    with time_limit(timeout):
+        sp, (expr,), inputs, substitutions = _setup(graph, point, graph.outputs[:1], wrt)
+        first = [None if s is None else sp.diff(expr, s) for s in inputs]
+        return _jacobian_at(sp, first, inputs, substitutions)
+
+
 def gradient_symbolic(graph: Graph, point: Point, wrt: list[str], *, output: int = 0,
                       timeout: float | None = 5.0) -> tuple[Any, dict[str, Any]]:
     """f and ∇f at `point` from SymPy, evaluated to 30 digits; raises SymbolicTimeout.
 
     >>> from diffcli.ad.parse import parse
     >>> value, grad = gradient_symbolic(parse("3*x**3 - 5*x**2"), {"x": 1.5}, ["x"])
-    >>> value, grad["x"]
+    >>> value, float(grad["x"])
     (-1.125, 5.25)
     """
-    import sympy as sp
-
-    root = graph.outputs[output]
+    root = require_scalar(graph, "the symbolic gradient", evaluate(graph, point, upto=graph.outputs), output)
     with time_limit(timeout):
-        (expr,), symbols = to_sympy(graph, [root], point)
-        if isinstance(expr, np.ndarray):
-            raise UsageError("the symbolic gradient needs a scalar function")
-        substitutions = point_substitutions(sp, symbols, point)
+        sp, (expr,), inputs, substitutions = _setup(graph, point, [root], wrt)
         value = _to_float(sp, expr, substitutions)
-        gradient: dict[str, Any] = {}
-        for name in wrt:
-            symbol = symbols.get(name)
-            shape = np.shape(point[name])
-            if symbol is None:
-                gradient[name] = np.zeros(shape)[()] if not shape else np.zeros(shape)
-            elif isinstance(symbol, np.ndarray):
-                out = np.zeros(shape)
-                for index in np.ndindex(shape):
-                    out[index] = _to_float(sp, sp.diff(expr, symbol[index]), substitutions)
-                gradient[name] = out
-            else:
-                gradient[name] = _to_float(sp, sp.diff(expr, symbol), substitutions)
-    return value, gradient
+        row = _jacobian_at(sp, [expr], inputs, substitutions)[0]
+    return value, as_dict(row, point, wrt)

@@ -30,7 +30,8 @@ ExprArgument = Annotated[str, typer.Argument(
     show_default=False)]
 
 MethodOption = Annotated[Optional[str], typer.Option(
-    "--method", "-m", help="Comma-separated: forward, reverse, central, symbolic [default: all four].")]
+    "--method", "-m", help="Comma-separated: forward, reverse, central, symbolic, complex "
+                           "[default: the first four; complex (the complex step) when named].")]
 HOption = Annotated[Optional[float], typer.Option("--h", help="Step for central differences (default: chosen per entry).")]
 RichardsonOption = Annotated[bool, typer.Option("--richardson", help="Richardson-extrapolate the central difference.")]
 TimeoutOption = Annotated[float, typer.Option("--symbolic-timeout", help="Seconds SymPy may take.")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from diffcli.checks.jacobians import Derivative
+from diffcli.checks.compare import Derivative
 from diffcli.cli.common import apply_check, print_json, warn
 from diffcli.cli.tensor_view import derivative_document, render_derivative
 

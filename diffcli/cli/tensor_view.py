@@ -12,8 +12,7 @@ from typing import Any
 import numpy as np
 from rich.table import Table
 
-from diffcli.checks.compare import Comparison, MethodResult
-from diffcli.checks.jacobians import Derivative
+from diffcli.checks.compare import Comparison, Derivative, MethodResult
 from diffcli.cli.common import error_text, has_nonfinite, number, out, seconds_text
 
 MAX_TABLE_COLUMNS = 12
@@ -181,6 +180,6 @@ def derivative_document(expr: str, point: dict[str, Any], derivative: Derivative
 
 
 def _numbers(result: Any) -> Any:
-    from diffcli.checks.compare import flatten
+    from diffcli.checks.compare import result_vector
 
-    return flatten(result)
+    return result_vector(result)

@@ -179,7 +179,7 @@ def exact_solutions(problem: LagrangeProblem, timeout: float = 10.0) -> ExactRes
     >>> r.status, sorted(s["f"] for s in r.solutions)
     ('ok', [-2.0, 2.0])
     """
-    from diffcli.checks.symbolic import SymbolicTimeout, SymbolicUnsupported, time_limit, to_sympy
+    from diffcli.checks.symbolic import SymbolicTimeout, SymbolicUnsupported, detached_in, time_limit, to_sympy
 
     if any(shape for shape in problem.shapes.values()) or any(problem.multiplier_shapes):
         return ExactResult("skipped", "exact solutions are for scalar variables and constraints")
@@ -190,7 +190,7 @@ def exact_solutions(problem: LagrangeProblem, timeout: float = 10.0) -> ExactRes
 
             roots = [problem.objective_node, *problem.constraint_nodes]
             exprs, symbols = to_sympy(problem.graph, roots, None)
-            if symbols.get("__detached__"):
+            if detached_in(exprs):
                 return ExactResult("skipped", "detach() has no exact counterpart here")
             xs = [symbols[v] for v in problem.variables]
             lams = [sp.Symbol(f"lambda{i + 1}", real=True) for i in range(problem.m)]

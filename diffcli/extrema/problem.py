@@ -25,7 +25,8 @@ from diffcli.ad.graph import Graph
 from diffcli.ad.parse import parse
 from diffcli.ad.ops import PRIMITIVES
 from diffcli.ad.reverse import gradient_graph
-from diffcli.ad.transforms import entry_labels, jacobian_forward
+from diffcli.ad.flat import entry_labels, split_like
+from diffcli.ad.transforms import jacobian_forward
 
 MULTIPLIER_PREFIX = "__lambda"  # parse() refuses dunder names, so no clash with a user's variable
 
@@ -67,14 +68,8 @@ class LagrangeProblem:
 
     def point(self, z: np.ndarray) -> dict[str, Any]:
         """{name: value} for every variable and multiplier, from the flat vector z = (x, λ)."""
-        result: dict[str, Any] = {}
-        offset = 0
-        for name, shape in zip(self.unknowns, [self.shapes[v] for v in self.variables] + self.multiplier_shapes):
-            size = entry_count(shape)
-            chunk = z[offset:offset + size]
-            result[name] = chunk.reshape(shape) if shape else np.float64(chunk[0])
-            offset += size
-        return result
+        shapes = [self.shapes[v] for v in self.variables] + self.multiplier_shapes
+        return dict(zip(self.unknowns, split_like(z, shapes)))
 
     def x_dict(self, x: np.ndarray) -> dict[str, Any]:
         return {name: value for name, value in self.point(np.concatenate([x, np.zeros(self.m)])).items()

@@ -32,6 +32,7 @@ from diffcli.ad.evaluate import Point, evaluate, is_finite, nonfinite_reason
 from diffcli.ad.graph import Graph
 from diffcli.ad.ops import PRIMITIVES
 from diffcli.views.naming import constant_text, node_expression, node_names, op_symbol, public_op
+from diffcli.ad.flat import ones_like
 from diffcli.ad.reverse import vjp_sweep
 
 FORMATS = ("tree", "dot", "mermaid", "json")
@@ -96,9 +97,8 @@ def describe(graph: Graph, point: Point | None = None, wrt: list[str] | None = N
             pass
         elif len(roots) == 1:
             variables = [graph.variables[n] for n in (wrt if wrt is not None else graph.variables) if n in graph.variables]
-            seed = np.ones(np.shape(values[roots[0]]))
             with np.errstate(all="ignore"):
-                adjoints = vjp_sweep(graph, values, {roots[0]: seed[()] if seed.ndim == 0 else seed}, variables)
+                adjoints = vjp_sweep(graph, values, {roots[0]: ones_like(values[roots[0]])}, variables)
         else:
             notes.append("adjoints are shown for a single output only")
     nodes = []

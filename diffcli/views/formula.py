@@ -24,11 +24,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from diffcli.errors import UsageError
 from diffcli.ad.evaluate import Point, evaluate
 from diffcli.ad.graph import Graph
+from diffcli.ad.problem import require_scalar
 from diffcli.views.naming import program_text
 from diffcli.ad.reverse import gradient_graph
 
@@ -121,10 +119,7 @@ def derivative_formulas(graph: Graph, point: Point, wrt: list[str], order: int =
 
     `point` fixes shapes for the AD graph; `constants` are substituted into the formula.
     """
-    shape = np.shape(evaluate(graph, point, upto=graph.outputs[:1])[graph.outputs[0]])
-    if shape:
-        raise UsageError(f"diff prints formulas for a scalar function, but this one has shape {shape}; "
-                         "wrap it in sum(...) or use jacobian")
+    require_scalar(graph, "diff", evaluate(graph, point, upto=graph.outputs[:1]), 0)
     formulas = []
     for variable in wrt:
         ad_graph, node = ad_derivative(graph, point, variable, order)
@@ -163,7 +158,6 @@ def _symbolic(formula: Formula, graph: Graph, point: Point, constants: dict[str,
     try:
         with time_limit(remaining()):
             (expr,), symbols = to_sympy(graph, graph.outputs[:1], point)
-            symbols.pop("__detached__", None)
             substitutions = {symbols[name]: exact_number(sp, value) for name, value in constants.items()
                              if name in symbols}
             substitutions.update({number: _readable(sp, number) for number in expr.atoms(sp.Float)})

@@ -16,7 +16,6 @@ subtraction, so no cancellation, and stays accurate for every small h.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -25,16 +24,14 @@ import numpy as np
 from diffcli.errors import MathError, UsageError
 from diffcli.ad.evaluate import Point, evaluate, is_finite
 from diffcli.ad.graph import Graph
-from diffcli.ad.ops import PRIMITIVES
+from diffcli.ad.problem import require_scalar
+from diffcli.checks import complex_step
 from diffcli.checks.numeric import CENTRAL_STEP, ONE_SIDED_STEP, RICHARDSON_STEP, difference, scalar_function
 from diffcli.ad.reverse import gradient_reverse
 
 STEPS = tuple(10.0 ** -k for k in range(1, 17))
 SCHEMES = ("forward", "backward", "central", "richardson", "complex step")
 ORDER = {"forward": 1, "backward": 1, "central": 2, "richardson": 4, "complex step": 2}
-
-_COMPLEX_WARNING = getattr(getattr(np, "exceptions", np), "ComplexWarning", Warning)
-
 
 @dataclass
 class Best:
@@ -70,36 +67,14 @@ def textbook_step(scheme: str, x: float) -> float | None:
     return None if base is None else base * max(1.0, abs(x))
 
 
-def complex_step_blocker(graph: Graph, root: int, values: list[Any]) -> str | None:
-    """Why f(x + ih) is meaningless for this formula at this point, or None if it is fine."""
-    needed = graph.ancestors([root])
-    for node, op in enumerate(graph.ops):
-        if not needed[node]:
-            continue
-        if op not in ("var", "const") and not PRIMITIVES[op].complex_safe:
-            return f"the formula uses '{op}', which is not analytic or has real-only code"
-        # NumPy takes a complex power through the complex logarithm, whose branch cut lies
-        # on the negative axis: (−1.5 + ih)**100 loses its imaginary part.
-        if op == "pow" and np.any(np.asarray(values[graph.inputs[node][0]]) < 0):
-            return "a power of a negative base crosses the complex logarithm's branch cut"
-    return None
-
-
-def _complex_steps(graph: Graph, point: Point, name: str, root: int, x: float,
+def _complex_steps(graph: Graph, point: Point, values: list[Any], name: str, root: int,
                    steps: tuple[float, ...]) -> tuple[list[float], str | None]:
-    """Im f(x + ih)/h for each h, or NaNs and the reason when an op drops the imaginary part."""
-    quotients = []
-    with warnings.catch_warnings():
-        # An implementation that casts to float would silently return a zero derivative.
-        warnings.simplefilter("error", _COMPLEX_WARNING)
-        try:
-            for h in steps:
-                with np.errstate(all="ignore"):
-                    value = evaluate(graph, {**point, name: np.complex128(x + 1j * h)}, upto=[root])[root]
-                quotients.append(complex(value).imag / h)
-        except (_COMPLEX_WARNING, TypeError):
-            return [math.nan] * len(steps), "an operation of the formula works on real numbers only"
-    return quotients, None
+    """Im f(x + ih)/h for each h, or NaNs and the reason the complex step is refused."""
+    try:
+        return [float(complex_step.directional(graph, point, values, [root], [name], {name: 1.0}, h)[0])
+                for h in steps], None
+    except complex_step.Refused as refusal:
+        return [math.nan] * len(steps), str(refusal)
 
 
 def _richardson(f: Callable[[float], float], x: float, h: float) -> float:
@@ -110,14 +85,12 @@ def _richardson(f: Callable[[float], float], x: float, h: float) -> float:
 def sweep(graph: Graph, point: Point, variable: str, output: int = 0,
           steps: tuple[float, ...] = STEPS) -> Sweep:
     """Each scheme at each step in `steps`, against the reverse-mode derivative ∂f/∂variable."""
-    root = graph.outputs[output]
     if variable not in point:
         raise UsageError(f"--wrt: '{variable}' has no value")
     if np.ndim(point[variable]) != 0:
         raise UsageError(f"--sweep needs a scalar variable, but '{variable}' has shape {np.shape(point[variable])}")
-    values = evaluate(graph, point, upto=[root])
-    if np.ndim(values[root]) != 0:
-        raise UsageError(f"--sweep needs a scalar function, but the formula has shape {np.shape(values[root])}")
+    values = evaluate(graph, point, upto=[graph.outputs[output]])
+    root = require_scalar(graph, "--sweep", values, output)
     if not is_finite(values[root]):
         from diffcli.ad.evaluate import check_outputs
 
@@ -135,13 +108,9 @@ def sweep(graph: Graph, point: Point, variable: str, output: int = 0,
             for scheme in ("forward", "backward", "central"):
                 table[scheme].append(difference(f, x, h, scheme))
             table["richardson"].append(_richardson(f, x, h))
-    blocker = complex_step_blocker(graph, root, values)
-    if blocker is None:
-        table["complex step"], blocker = _complex_steps(graph, point, variable, root, x, steps)
-    else:
-        table["complex step"] = [math.nan] * len(steps)
-    if blocker is not None:
-        notes.append(f"complex step not available: {blocker}")
+    table["complex step"], refusal = _complex_steps(graph, point, values, variable, root, steps)
+    if refusal is not None:
+        notes.append(f"complex step not available: {refusal}")
     errors = {scheme: [abs(v - reference) if math.isfinite(v) else math.nan for v in column]
               for scheme, column in table.items()}
     best: dict[str, Best] = {}

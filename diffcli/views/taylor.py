@@ -23,6 +23,7 @@ from diffcli.errors import UsageError
 from diffcli.ad.evaluate import Point, check_outputs, evaluate
 from diffcli.ad.forward import jvp_sweep
 from diffcli.ad.graph import Graph
+from diffcli.ad.problem import require_scalar
 from diffcli.ad.tape import Tape
 
 MAX_ORDER = 40
@@ -48,10 +49,8 @@ def taylor_coefficients(graph: Graph, point: Point, variable: str, order: int, o
         raise UsageError(f"--wrt: '{variable}' is not a variable of the formula")
     if np.ndim(point[variable]) != 0:
         raise UsageError(f"taylor needs a scalar variable, but '{variable}' has shape {np.shape(point[variable])}")
-    root = graph.outputs[output]
-    values = evaluate(graph, point, upto=[root])
-    if np.ndim(values[root]) != 0:
-        raise UsageError(f"taylor needs a scalar function, but the formula has shape {np.shape(values[root])}")
+    values = evaluate(graph, point, upto=[graph.outputs[output]])
+    root = require_scalar(graph, "taylor", values, output)
     check_outputs(graph, values)  # f(a) itself undefined: a MathError naming the culprit
     tape = Tape(graph.copy(), evaluate(graph, point))
     x = graph.variables[variable]
@@ -97,7 +96,7 @@ def symbolic_coefficients(graph: Graph, point: Point, variable: str, order: int,
     import sympy as sp
 
     from diffcli.views.formula import exact_number
-    from diffcli.checks.symbolic import SymbolicTimeout, SymbolicUnsupported, time_limit, to_sympy
+    from diffcli.checks.symbolic import SymbolicTimeout, SymbolicUnsupported, detached_in, time_limit, to_sympy
 
     root = graph.outputs[output]
     try:
@@ -105,7 +104,7 @@ def symbolic_coefficients(graph: Graph, point: Point, variable: str, order: int,
             (expr,), symbols = to_sympy(graph, [root], point)
             # Exact rationals for the numbers (0.1 as 1/10, the decimal the user typed): SymPy's
             # series silently drops terms around a Float centre.
-            substitutions = {stand_in: exact_number(sp, value) for stand_in, value in symbols.pop("__detached__").items()}
+            substitutions = {stand_in: exact_number(sp, stand_in.value) for stand_in in detached_in([expr])}
             for name, symbol in symbols.items():
                 if name != variable:
                     substitutions[symbol] = exact_number(sp, point[name])

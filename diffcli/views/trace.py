@@ -24,8 +24,10 @@ from diffcli.errors import UsageError
 from diffcli.ad.evaluate import Point, evaluate, is_finite, nonfinite_reason
 from diffcli.ad.forward import jvp_sweep
 from diffcli.ad.graph import Graph
+from diffcli.ad.problem import read_direction
 from diffcli.views.naming import node_expression, node_names, operand_text, public_op
-from diffcli.ad.reverse import ones_like, vjp_sweep, zeros_like
+from diffcli.ad.flat import ones_like, zeros_like
+from diffcli.ad.reverse import vjp_sweep
 from diffcli.views.rule_text import adjoint_rule, tangent_rule
 
 MODES = ("forward", "reverse")
@@ -76,9 +78,8 @@ def trace(graph: Graph, point: Point, mode: str, wrt: list[str], direction: Mapp
     with np.errstate(all="ignore"):
         if mode == "forward":
             direction = dict(direction) if direction is not None else default_direction(point, wrt)
-            _check_direction(direction, point, wrt)
-            seeds = {graph.variables[name]: _as_array(t, point[name])
-                     for name, t in direction.items() if name in graph.variables}
+            seeds = {graph.variables[name]: t for name, t in read_direction(point, wrt, direction).items()
+                     if name in graph.variables}
             derivatives = jvp_sweep(graph, values, seeds, graph.ancestors([root]))
         else:
             direction = {}
@@ -105,19 +106,3 @@ def trace(graph: Graph, point: Point, mode: str, wrt: list[str], direction: Mapp
     warnings = [] if is_finite(values[root]) else [nonfinite_reason(graph, values, root)]
     return Trace(mode, steps, names.get(root, "f"), direction, warnings)
 
-
-def _as_array(tangent: Any, like: Any) -> Any:
-    array = np.broadcast_to(np.asarray(tangent, dtype=np.float64), np.shape(like))
-    return array[()] if array.ndim == 0 else np.array(array)
-
-
-def _check_direction(direction: Mapping[str, Any], point: Point, wrt: list[str]) -> None:
-    for name, tangent in direction.items():
-        if name not in wrt:
-            raise UsageError(f"--dir: '{name}' is not a variable being differentiated "
-                             f"(variables: {', '.join(wrt) or 'none'})")
-        try:
-            np.broadcast_to(np.asarray(tangent), np.shape(point[name]))
-        except ValueError:
-            raise UsageError(f"--dir: the tangent for '{name}' has shape {np.shape(tangent)}, "
-                             f"but '{name}' has shape {np.shape(point[name])}") from None

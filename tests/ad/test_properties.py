@@ -8,6 +8,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import formula_strategy
 from diffcli.ad.evaluate import evaluate, is_finite
 from diffcli.ad.forward import gradient_forward
 from diffcli.checks.numeric import gradient_central
@@ -21,20 +22,7 @@ POSITIVE = ["log", "sqrt", "log1p"]
 
 
 def formulas(branches: bool = True) -> st.SearchStrategy[str]:
-    leaves = st.one_of(st.sampled_from(VARIABLES), st.sampled_from(["2", "0.5", "3", "pi"]))
-
-    def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-        return st.one_of(
-            st.tuples(inner, st.sampled_from(["+", "-", "*"]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
-            st.tuples(inner, inner).map(lambda t: f"({t[0]} / (1 + ({t[1]})**2))"),
-            st.tuples(st.sampled_from(UNARY), inner).map(lambda t: f"{t[0]}({t[1]})"),
-            st.tuples(st.sampled_from(POSITIVE), inner).map(lambda t: f"{t[0]}(1 + ({t[1]})**2)"),
-            st.tuples(inner, st.sampled_from(["2", "3"])).map(lambda t: f"({t[0]})**{t[1]}"),
-            *([st.tuples(inner, inner, inner).map(lambda t: f"({t[0]} if {t[1]} > 0.1 else {t[2]})")]
-              if branches else []),
-        )
-
-    return st.recursive(leaves, extend, max_leaves=12)
+    return formula_strategy(VARIABLES, UNARY, POSITIVE, square=lambda t: f"({t})**2", powers=True, branches=branches)
 
 
 points = st.tuples(*[st.floats(-2, 2, allow_nan=False) for _ in VARIABLES])

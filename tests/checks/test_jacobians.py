@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from conftest import run_cli, run_json
 from diffcli.errors import UsageError
-from diffcli.checks.jacobians import compare_hessian, compare_jacobian, compare_jvp, compare_vjp
+from diffcli.checks.compare import compare_hessian, compare_jacobian, compare_jvp, compare_vjp
 from diffcli.ad.problem import make_problem
 from diffcli.ad.transforms import jacobian_forward, jacobian_reverse
 

@@ -83,3 +83,11 @@ def test_a_step_straddling_a_pole_is_flagged():
     assert any("do not trust this entry" in note for note in details["notes"])
     _, quiet = gradient_central(parse("sin(1000*x)"), {"x": np.float64(1.0)}, ["x"])
     assert quiet["notes"] == []
+
+
+def test_a_step_under_which_f_does_not_move_measures_nothing():
+    # 0.5 + (z − 0.5) is exactly 0 for z = 1.6e-135 and for z ± a relative step: only the
+    # textbook step sees the slope 1 (hypothesis found this; a 0 used to win on its error estimate).
+    graph = parse("(0.5 / (1 + x**2)) + (z - 0.5)")
+    gradient, _ = gradient_central(graph, {"x": np.float64(0.0), "z": np.float64(1.6318506251396408e-135)}, ["x", "z"])
+    assert gradient["x"] == 0.0 and abs(gradient["z"] - 1.0) < 1e-9

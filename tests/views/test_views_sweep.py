@@ -15,7 +15,8 @@ from conftest import ROOT, _env, run_cli, run_json
 from diffcli.checks.numeric import CENTRAL_STEP, ONE_SIDED_STEP
 from diffcli.ad.evaluate import evaluate
 from diffcli.ad.parse import parse
-from diffcli.views.sweep import STEPS, complex_step_blocker, sweep
+from diffcli.checks.complex_step import blocker as complex_step_blocker
+from diffcli.views.sweep import STEPS, sweep
 
 CUBIC = "3*x**3 - 5*x**2"
 
@@ -62,7 +63,7 @@ def test_complex_step_survives_tiny_steps():
 
 def test_complex_step_is_refused_for_non_analytic_formulas():
     g = parse("abs(x)*x")
-    assert "'abs'" in complex_step_blocker(g, 2, evaluate(g, {"x": 0.3}))
+    assert "'abs'" in complex_step_blocker(g, evaluate(g, {"x": 0.3}), [2], ["x"])
     result = run_cli("numeric", "abs(x)*x + x", "--at", "x=0.3", "--sweep", "--json")
     assert result.returncode == 0
     document = json.loads(result.stdout)

@@ -104,6 +104,7 @@ def _text(picture, chosen: str) -> str:
 def _picture(expr: str, at: Optional[list[str]], let: Optional[list[str]], wrt: Optional[str], gradient: bool):
     """The picture to draw: the formula's graph or its gradient graph, at the point if given."""
     from diffcli.views import draw
+    from diffcli.ad.problem import require_scalar
     from diffcli.ad.reverse import gradient_graph
     from diffcli.cli.structure import load_structure
 
@@ -112,8 +113,7 @@ def _picture(expr: str, at: Optional[list[str]], let: Optional[list[str]], wrt: 
     graph = problem.graph
     if not gradient:
         return draw.describe(graph, point, problem.wrt)
-    if len(graph.outputs) != 1:
-        raise UsageError("--grad needs a scalar formula (a single output)")
+    require_scalar(graph, "--grad")
     if not problem.wrt:
         raise UsageError("--grad: the formula has no variable to differentiate")
     grad_graph, outputs = gradient_graph(graph, problem.point, problem.wrt)

@@ -36,7 +36,7 @@ def hessian(
     Checked against central differences of the reverse-mode gradient and against SymPy.
     `forward` or `reverse` in --method selects the AD result (forward-over-reverse).
     """
-    from diffcli.checks.jacobians import compare_hessian
+    from diffcli.checks.compare import compare_hessian
 
     methods, explicit = read_methods(method, check, symbolic_timeout)
     problem = load_problem(expr, at, let, wrt)

@@ -45,7 +45,7 @@ def jacobian(
     The table reports how many sweeps each AD mode took and how long: forward mode
     needs one per input entry, reverse mode one per output entry.
     """
-    from diffcli.checks.jacobians import compare_jacobian
+    from diffcli.checks.compare import compare_jacobian
 
     if mode not in MODES:
         raise UsageError(f"--mode: expected forward, reverse or both, got '{mode}'")

@@ -44,7 +44,7 @@ def jvp(
     through one directional difference.
     """
     from diffcli.errors import UsageError
-    from diffcli.checks.jacobians import compare_jvp
+    from diffcli.checks.compare import compare_jvp
 
     if not direction:
         raise UsageError("--dir is required: the direction v, e.g. --dir x=1,y=0")

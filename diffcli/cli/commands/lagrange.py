@@ -202,15 +202,9 @@ def lagrange_document(result: Any, shown: list[int], exact: Any, summaries: Any,
 
 
 def _multipliers(problem: Any, values: Any) -> list[Any]:
-    import numpy as np
+    from diffcli.ad.flat import split_like
 
-    out_list, offset = [], 0
-    for shape in problem.multiplier_shapes:
-        size = int(np.prod(shape)) if shape else 1
-        chunk = values[offset:offset + size]
-        out_list.append(chunk.reshape(shape) if shape else float(chunk[0]))
-        offset += size
-    return out_list
+    return split_like(values, problem.multiplier_shapes)
 
 
 def _newton_summary(result: Any, sense: str) -> dict[str, Any]:

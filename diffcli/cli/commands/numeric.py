@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from diffcli.errors import UsageError
+from diffcli.ad.problem import require_scalar
 from diffcli.cli.app import app
 from diffcli.cli.common import (AtOption, ExprArgument, JsonOption, LetOption, WrtOption, error_text, load_problem, number, out,
                      print_json, warn)
@@ -69,8 +70,7 @@ def numeric_command(
         check_plot_path(plot)
         require_matplotlib()
     problem = load_problem(expr, at, let, wrt)
-    if len(problem.graph.outputs) != 1:
-        raise UsageError("numeric needs a scalar formula (a single output)")
+    require_scalar(problem.graph, "numeric")
     if wrt is not None and len(problem.wrt) != 1:
         raise UsageError("--wrt: the sweep differentiates along one variable; name just one")
     if not problem.wrt:

@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from diffcli.errors import UsageError
+from diffcli.ad.problem import require_scalar
 from diffcli.cli.app import app
 from diffcli.cli.common import AtOption, ExprArgument, JsonOption, LetOption, WrtOption, error_text, load_problem, number, out, print_json
 
@@ -44,8 +45,7 @@ def taylor_command(
     if not symbolic_timeout > 0:
         raise UsageError("--symbolic-timeout must be a positive number of seconds")
     problem = load_problem(expr, at, let, wrt)
-    if len(problem.graph.outputs) != 1:
-        raise UsageError("taylor needs a scalar formula (a single output)")
+    require_scalar(problem.graph, "taylor")
     if len(problem.wrt) != 1 and wrt is not None:
         raise UsageError("--wrt: taylor expands in one variable; name just one")
     if not problem.wrt:

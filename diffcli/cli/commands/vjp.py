@@ -45,7 +45,7 @@ def vjp(
     through the gradient of the scalar u·f.
     """
     from diffcli.errors import UsageError
-    from diffcli.checks.jacobians import compare_vjp
+    from diffcli.checks.compare import compare_vjp
 
     if cotangent is None:
         raise UsageError("--cotangent is required: the vector u, e.g. --cotangent \"[1,0]\"")
