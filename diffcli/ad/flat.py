@@ -19,13 +19,14 @@ from diffcli.ad.evaluate import Point
 from diffcli.ad.graph import Graph
 
 
-def as_value(value: Any) -> Any:
-    """A value as diffcli holds it: a float64 scalar for 0-d, else a float64 array.
+def as_value(value: Any, dtype: Any = np.float64) -> Any:
+    """A value as diffcli holds it: a float64 scalar for 0-d, else a float64 array
+    (complex128 for the complex step, object for SymPy's arrays of expressions).
 
     >>> as_value([1, 2]), as_value(np.array(3))
     (array([1., 2.]), np.float64(3.0))
     """
-    array = np.asarray(value, dtype=np.float64)
+    array = np.asarray(value, dtype=dtype)
     return array[()] if array.ndim == 0 else array
 
 

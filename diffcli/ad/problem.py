@@ -25,6 +25,10 @@ class Problem:
     constants: list[str] = field(default_factory=list)
     unused: list[str] = field(default_factory=list)
 
+    def unused_warnings(self) -> list[str]:
+        """A warning for each value given that the formula never reads (a typo, most likely)."""
+        return [f"'{name}' has a value but does not appear in the formula" for name in self.unused]
+
 
 def make_problem(expr: str | Graph, at: Mapping[str, Any] | None = None, let: Mapping[str, Any] | None = None,
                  wrt: list[str] | None = None) -> Problem:

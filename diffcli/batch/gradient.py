@@ -140,7 +140,7 @@ def batch_gradient(expr: str | Graph, points: Mapping[str, np.ndarray], let: Map
         for column in grad.values():
             column[undefined] = np.nan  # no derivative where the function itself is undefined
     result = BatchResult(problem.expr, dict(points), problem.wrt, value, grad, seconds)
-    result.warnings = [f"'{name}' has a value but does not appear in the formula" for name in problem.unused]
+    result.warnings = problem.unused_warnings()
     result.warnings.extend(_nonfinite_warnings(graph, root, points, constants, result))
     return result
 

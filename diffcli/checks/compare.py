@@ -208,7 +208,7 @@ def _diagnose(comparison: Comparison, task: Task) -> None:
     """The warnings: unused values, central differences' notes, singular derivatives, kinks."""
     graph, values = task.graph, task.values
     warnings = comparison.warnings
-    warnings.extend(f"'{name}' has a value but does not appear in the formula" for name in task.problem.unused)
+    warnings.extend(task.problem.unused_warnings())
     for m in comparison.methods.values():
         if m.status == "ok" and m.method == "central":
             warnings.extend(f"central: {note}" for note in m.extra.get("notes", []))

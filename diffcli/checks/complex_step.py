@@ -34,7 +34,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from diffcli.ad.evaluate import Point, is_finite, location
-from diffcli.ad.flat import unit, zeros_like
+from diffcli.ad.flat import as_value, unit, zeros_like
 from diffcli.ad.graph import Graph
 from diffcli.ad.ops import PRIMITIVES
 from diffcli.checks.diagnose import singular_partials
@@ -137,7 +137,7 @@ def _evaluate_path(graph: Graph, moved: list[Any], path: list[bool], real_values
                 raise Refused(f"the complex evaluation of {_op_at(graph, node)} leaves the real value")
             if np.any((imaginary != 0) & (np.abs(imaginary) < _TINY)) or not np.isfinite(imaginary).all():
                 raise Refused(f"the imaginary part at {_op_at(graph, node)} leaves the floating-point range")
-            moved[node] = value[()] if value.ndim == 0 else value
+            moved[node] = as_value(value, np.complex128)
 
 
 def jacobian(graph: Graph, point: Point, values: list[Any], wrt: list[str]) -> np.ndarray:

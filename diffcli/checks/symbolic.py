@@ -19,7 +19,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from diffcli.ad.evaluate import Point, evaluate
-from diffcli.ad.flat import as_dict
+from diffcli.ad.flat import as_dict, as_value
 from diffcli.ad.graph import Graph
 from diffcli.ad.ops import PRIMITIVES
 from diffcli.ad.problem import require_scalar
@@ -105,7 +105,7 @@ def to_sympy(graph: Graph, roots: list[int], point: Point | None = None) -> tupl
             stand_ins = np.empty(shape, dtype=object)
             for index in np.ndindex(shape):
                 stand_ins[index] = _detached_type(sp)("detached", None if value is None else np.asarray(value)[index])
-            exprs[node] = stand_ins[()] if not shape else stand_ins
+            exprs[node] = as_value(stand_ins, object)
         else:
             primitive = PRIMITIVES[op]
             if primitive.to_sympy is None:

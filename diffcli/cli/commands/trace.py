@@ -41,6 +41,7 @@ def trace_command(
     Forward mode lists the steps in evaluation order with v̇ᵢ = ∂vᵢ/∂x · ẋ; reverse mode
     lists them in the order the adjoint sweep visits them, with v̄ᵢ = ∂f/∂vᵢ.
     """
+    from diffcli.ad.problem import require_scalar
     from diffcli.views.trace import MODES, trace
 
     if mode not in MODES:
@@ -48,8 +49,7 @@ def trace_command(
     if direction is not None and mode != "forward":
         raise UsageError("--dir: a direction is only used with --mode forward")
     problem = load_problem(expr, at, let, wrt)
-    if len(problem.graph.outputs) != 1:
-        raise UsageError("trace needs a single output; trace one entry of the list at a time")
+    require_scalar(problem.graph, "trace")
     seeds = read_assignments(direction, "--dir") if direction is not None else None
     result = trace(problem.graph, problem.point, mode, problem.wrt, seeds)
     key = "tangent" if mode == "forward" else "adjoint"
