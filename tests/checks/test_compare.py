@@ -1,4 +1,4 @@
-"""The Jacobian family: jvp, vjp, jacobian, hessian — core comparisons and the commands."""
+"""The driver on the Jacobian family: jvp, vjp, jacobian, hessian — core comparisons and the commands."""
 
 from __future__ import annotations
 
