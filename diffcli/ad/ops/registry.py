@@ -34,8 +34,9 @@ class Primitive:
       None, is a structural zero);
     * `differentiable=False`: derivative zero wherever it exists (comparisons, `detach`).
 
-    A `variadic` op takes any number of alike arguments (`[a, b, c]` is `stack`): its
-    rules and facts are those of argument 0, and its rules receive `position=k`.
+    A `variadic` op takes any number of arguments (`[a, b, c]` is `stack`; prod_others(x, t₁,
+    …, t_k) is the k-th derivative of prod_others(x)): one rule serves every argument and is
+    called with `position=k`, and `linear=(0,)` means linear in all of them together.
 
     Facts the rest of diffcli reads:
 
