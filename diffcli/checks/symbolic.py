@@ -56,6 +56,18 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+def exact_number(sp: Any, value: Any) -> Any:
+    """A float as the rational its shortest decimal spells: 3.7 -> 37/10, 2.0 -> 2 (π and e by name).
+
+    The number the user typed, exactly — not the binary neighbour of 3.7, whose 30
+    digits (3.70000000000000017763568394002504646778106689453125…) would fill a formula.
+    """
+    number = float(value)
+    if number in (math.pi, math.e):  # the language's constants `pi` and `e`
+        return sp.pi if number == math.pi else sp.E
+    return sp.Rational(repr(number))
+
+
 def _elementwise(sp: Any, convert: Any, args: list[Any], attrs: dict[str, Any]) -> Any:
     if any(isinstance(a, np.ndarray) for a in args):
         arrays = np.broadcast_arrays(*[np.asarray(a, dtype=object) for a in args])
