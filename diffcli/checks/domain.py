@@ -102,6 +102,7 @@ class Measured:
     inside: np.ndarray
     on_kink: np.ndarray
     signature: np.ndarray
+    magnitude: np.ndarray  # the largest finite |value| among the live nodes: near overflow or not
     values: dict[int, np.ndarray] = field(default_factory=dict)
     scales: dict[int, np.ndarray] = field(default_factory=dict)
 
@@ -111,6 +112,7 @@ def _measure_values(graph: Graph, values: list[Any], domain_roots: list[int], re
     live = live_nodes(graph, values, domain_roots, pointwise)
     inside = np.ones(count, dtype=bool)
     on_kink = np.zeros(count, dtype=bool)
+    magnitude = np.zeros(count)
     signature: list[np.ndarray] = []
     with np.errstate(all="ignore"):
         for node, op in enumerate(graph.ops):
@@ -121,6 +123,9 @@ def _measure_values(graph: Graph, values: list[Any], domain_roots: list[int], re
             if mask is not False:
                 finite = np.isfinite(values[node])
                 inside &= _all_entries(finite | ~np.asarray(mask, dtype=bool), pointwise, count)
+                size = np.where(finite & np.asarray(mask, dtype=bool), np.abs(values[node]), 0.0)
+                magnitude = np.maximum(magnitude, np.broadcast_to(size, (count,)) if pointwise
+                                       else np.full(count, float(np.max(size, initial=0.0))))
             primitive = PRIMITIVES[op]
             if primitive.kink is None or not relevant[node]:
                 continue
@@ -132,7 +137,7 @@ def _measure_values(graph: Graph, values: list[Any], domain_roots: list[int], re
                 signature.append(np.where(used, column, np.nan))
         scales = error_scales(graph, values, scale_roots) if scale_roots else []
     shaped = {root: _column(values[root], pointwise, count) for root in value_roots}
-    return Measured(inside, on_kink, np.array(signature).T.reshape(count, len(signature)), shaped,
+    return Measured(inside, on_kink, np.array(signature).T.reshape(count, len(signature)), magnitude, shaped,
                     {root: _column(scales[root], pointwise, count) for root in scale_roots})
 
 
@@ -185,6 +190,7 @@ def measure(graph: Graph, columns: Mapping[str, np.ndarray], constants: Mapping[
         np.concatenate([p.on_kink for p in parts]) if parts else np.zeros(0, dtype=bool),
         np.vstack([np.pad(p.signature, ((0, 0), (0, width - p.signature.shape[1])), constant_values=np.nan)
                    for p in parts]) if parts else np.zeros((0, 0)),
+        np.concatenate([p.magnitude for p in parts]) if parts else np.zeros(0),
         {root: np.array([float(np.sum(p.values[root])) if np.size(p.values[root]) == 1 else np.nan for p in parts])
          for root in value_roots},
         {root: np.array([float(np.max(p.scales[root])) for p in parts]) for root in scale_roots},
@@ -280,7 +286,8 @@ def sample_domain(graph: Graph, wrt: list[str], constants: Mapping[str, Any], sa
         origin += ["random"] * samples
         inside = np.concatenate([inside, more.inside])
         measured = Measured(inside, np.concatenate([measured.on_kink, more.on_kink]),
-                            _stack_rows(measured.signature, more.signature))
+                            _stack_rows(measured.signature, more.signature),
+                            np.concatenate([measured.magnitude, more.magnitude]))
     points = np.column_stack([columns[name] for name in wrt]) if wrt else np.zeros((len(origin), 0))
     chosen = {name: [columns[name][inside]] for name in wrt}
     chosen_origin = [o for o, keep in zip(origin, inside) if keep]

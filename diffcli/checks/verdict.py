@@ -52,6 +52,7 @@ from diffcli.errors import UsageError
 TOLERANCE_FACTOR = 64.0
 MAX_SAMPLES = 100_000
 MAX_ORDER = 6
+NEAR_OVERFLOW = 1e150  # |values| beyond which a derivative's overflow is the float format's, not f's
 MAX_REASONS = 20  # kink explanations computed (each costs a few evaluations); the rest get a short reason
 
 
@@ -157,6 +158,11 @@ class Reference:
         for root in roots:
             finite &= np.isfinite(measured.values[root])
             bounded &= np.isfinite(measured.scales[root])
+        # A derivative that overflows next to huge values of f is not a point where f fails to be
+        # differentiable: such points are dropped like those where f itself overflows.
+        near_overflow = measured.magnitude > NEAR_OVERFLOW
+        bounded &= finite | ~near_overflow
+        finite |= near_overflow
         use = measured.inside & ~measured.on_kink & finite & bounded
         points = Points({name: column[use] for name, column in sample.columns.items()},
                         [o for o, keep in zip(sample.origin, use) if keep],
