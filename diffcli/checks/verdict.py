@@ -352,6 +352,7 @@ def _numeric_counterexample(reference: Reference, claim: Claim, layout: Layout) 
             raise UsageError(f"the claim's {component.label} is a tensor of shape "
                              f"{np.shape(values[component.node])}, not a number")
     measured = measure(claim.graph, points.columns, reference.constants, nodes, layout.wrt, nodes, nodes)
+    overflowing = measured.magnitude > NEAR_OVERFLOW
     ratios = []
     for component in claim.components:
         key = reference.key(layout, component.position)
@@ -359,8 +360,11 @@ def _numeric_counterexample(reference: Reference, claim: Claim, layout: Layout) 
         with np.errstate(all="ignore"):
             tolerance = TOLERANCE_FACTOR * UNIT_ROUNDOFF * (measured.scales[component.node] + points.scales[key])
             ratio = np.abs(claimed - actual) / np.maximum(tolerance, np.finfo(float).tiny)
-        # A claim undefined where f is differentiable is wrong there, whatever the tolerance.
-        ratios.append(np.where(np.isfinite(claimed), np.nan_to_num(ratio, nan=np.inf), np.inf))
+        # A claim undefined where f is differentiable is wrong there, whatever the tolerance;
+        # one whose own intermediate values overflow (exp(-x)/(1 + exp(-x))**2 at x = -400) is
+        # not undefined, only beyond double precision there, and that point says nothing.
+        ratio = np.where(np.isfinite(claimed), np.nan_to_num(ratio, nan=np.inf), np.inf)
+        ratios.append(np.where(overflowing & ~np.isfinite(ratio), 0.0, ratio))
     worst = np.max(ratios, axis=0)
     failing = np.flatnonzero(worst > 1.0)
     if not len(failing):
