@@ -91,8 +91,10 @@ FORMULAS = ["(x + 1) - x", "sin(x)**2 + cos(x)**2 - 1", "exp(x)*log(1 + x**2)/(x
 @settings(max_examples=25, deadline=None)
 @given(x=st.floats(-30, 30, allow_nan=False))
 def test_the_scale_bounds_the_real_rounding_error(expr, x):
-    """|float value − exact value| ≤ u·E, the exact value from SymPy at 40 digits; for the
-    formula and for its reverse-mode derivative graph."""
+    """|float value − exact value| ≤ 4·u·E, the exact value from SymPy at 40 digits; for the
+    formula and for its reverse-mode derivative graph. E counts one rounding per op; an op
+    that NumPy computes in several (sigmoid is 1/(1 + exp(−x))) may be off by a few, hence 4
+    here (and TOLERANCE_FACTOR = 64 in `check`)."""
     import sympy as sp
 
     from diffcli.checks.symbolic import to_sympy
@@ -105,7 +107,7 @@ def test_the_scale_bounds_the_real_rounding_error(expr, x):
         scale = error_scale(g, values, root)
         (exact,), symbols = to_sympy(g, [root])
         truth = float(sp.N(exact.subs(symbols["x"], sp.Rational(x)), 40)) if "x" in symbols else float(exact)
-        assert abs(values[root] - truth) <= UNIT_ROUNDOFF * scale + 1e-300, (expr, x, values[root], truth, scale)
+        assert abs(values[root] - truth) <= 4 * UNIT_ROUNDOFF * scale + 1e-300, (expr, x, values[root], truth, scale)
 
 
 def test_the_scale_is_the_size_of_the_terms_not_of_the_result():
