@@ -94,7 +94,7 @@ def _product(coefficient: Any, factors: list[tuple[Tree, Any]]) -> Tree:
         kept.append(base if exponent == 1 else ("pow", base, ("num", exponent)))
     if coefficient == 0:
         return ZERO_TREE
-    kept.sort(key=lambda f: (_category(_base_exponent(f)[0]), show(f, "formula")))
+    kept.sort(key=lambda f: _category(_base_exponent(f)[0]))  # stable: otherwise as they came
     if not kept:
         return ("num", coefficient)
     if coefficient == 1 and len(kept) == 1:
@@ -134,23 +134,32 @@ def _power(base: Tree, exponent: Tree) -> Tree:
 
 
 def _sum(trees: list[Tree]) -> Tree:
-    terms: dict[Tree, Any] = {}
-    order: list[Tree] = []
+    coefficients: dict[Tree, Any] = {}
+    shown: dict[Tree, Tree] = {}  # how each term is written: as it first came
     for tree in trees:
         for term in (tree[1] if tree[0] == "add" else (tree,)):
             coefficient, factors = _split(term)
-            key = _product(Fraction(1), factors)
-            if key not in terms:
-                terms[key] = coefficient
-                order.append(key)
+            # Like terms are found whatever the order of their factors (x·y and y·x).
+            key = tuple(sorted((show(b), show(("num", e)) if not isinstance(e, tuple) else show(e)) for b, e in factors))
+            if key not in coefficients:
+                coefficients[key] = coefficient
+                shown[key] = _product(Fraction(1), factors)
             else:
-                terms[key] = terms[key] + coefficient
-    kept = [_multiply([("num", terms[key]), key]) for key in order if terms[key] != 0]
-    constants = [t for t in kept if t[0] == "num"]
-    kept = [t for t in kept if t[0] != "num"] + constants  # a constant term goes last, as on paper
+                coefficients[key] = coefficients[key] + coefficient
+    kept = [_multiply([("num", coefficients[key]), shown[key]]) for key in shown if coefficients[key] != 0]
+    if len(kept) > 1 and _leading_sign(kept[0]) < 0:
+        # 1 − x² rather than −x² + 1: a sum starts with a positive term when it has one.
+        positive = next((k for k, t in enumerate(kept) if _leading_sign(t) > 0), None)
+        if positive is not None:
+            kept.insert(0, kept.pop(positive))
     if not kept:
         return ZERO_TREE
     return kept[0] if len(kept) == 1 else ("add", tuple(kept))
+
+
+def _leading_sign(term: Tree) -> int:
+    coefficient, _ = _split(term)
+    return -1 if coefficient < 0 else 1
 
 
 def tidy(tree: Tree) -> Tree:
@@ -254,7 +263,7 @@ def size(tree: Tree) -> int:
 
 _LEVEL = {"add": 1, "sub": 1, "neg": 2, "mul": 2, "div": 2, "pow": 4}
 _COMPARISON = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}
-_LATEX_COMPARISON = {"lt": "<", "le": "\\le", "gt": ">", "ge": "\\ge", "eq": "=", "ne": "\\ne"}
+_LATEX_COMPARISON = {"lt": "<", "le": "\\leq", "gt": ">", "ge": "\\geq", "eq": "=", "ne": "\\neq"}
 _LATEX_FUNCTIONS = {"sin", "cos", "tan", "sinh", "cosh", "tanh", "exp", "arcsin", "arccos", "arctan"}
 _LATEX_NAMES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "log": "ln"}
 

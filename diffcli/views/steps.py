@@ -218,12 +218,12 @@ class _Deriver:
         definition = (self.labels[node], self.definition(node)) if node in self.labels else None
         if node == self.variable:
             return Step("variable", source, ONE_TREE, node, definition=definition)
+        if op == "detach":
+            return Step("detach", source, ("num", Fraction(0)), node, definition=definition)
         if not self.relevant(node) or op == "const" or op == "var":
             return Step("constant", source, ("num", Fraction(0)), node, definition=definition)
         primitive = PRIMITIVES[op]
         parents = graph.inputs[node]
-        if op == "detach":
-            return Step("detach", source, ("num", Fraction(0)), node, definition=definition)
         if op == "where":
             condition, a, b = parents
             branches = [self.derivative_of(p) for p in (a, b)]
@@ -257,7 +257,7 @@ class _Deriver:
         moving = [k for k, p in enumerate(parents) if self.relevant(p)]
         direct = all(parents[k] == self.variable for k in moving)
         if op in ("add", "sub"):
-            return (RULE_NAMES[op] if len(moving) > 1 else "sum" if op == "add" or moving == [0] else "difference"), None, None
+            return RULE_NAMES[op], None, None
         if op == "neg" or (op in ("mul", "smul") and len(moving) == 1) or (op == "div" and moving == [0]):
             return "constant multiple", None, None
         if op in ("mul", "smul"):
