@@ -300,3 +300,20 @@ def test_cli_claims_file(cli, tmp_path):
     rows = json.loads(cli("check", "x**2*y", "--claims-file", str(gradient), "--json", "--no-symbolic").stdout)["rows"]
     assert [r["verdict"] for r in rows] == ["correct", "wrong"]
     assert cli("check", "x", "--claims-file", str(tmp_path / "missing.csv")).exit_code == 2
+
+
+def test_the_grading_example_checks_its_own_verdicts():
+    """examples/grading/grade.sh: a class's answers graded, each verdict compared with the expected one."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = {**os.environ, "DIFFCLI": f"{sys.executable} -m diffcli", "NO_COLOR": "1",
+           "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    result = subprocess.run(["sh", str(ROOT / "examples" / "grading" / "grade.sh")], capture_output=True, text=True,
+                            env=env, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "FAILED" not in result.stdout and result.stdout.strip().endswith("all verdicts as expected")
+    assert "chloe wrong    df/dx" in result.stdout and "gus   invalid" in result.stdout
