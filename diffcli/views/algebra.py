@@ -162,64 +162,77 @@ def _leading_sign(term: Tree) -> int:
     return -1 if coefficient < 0 else 1
 
 
-def tidy(tree: Tree) -> Tree:
-    """The tree with numbers folded, products and sums flattened, like terms and powers merged."""
-    memo: dict[Tree, Tree] = {}
+_LEAVES = ("num", "sym", "var", "D")
 
-    def walk(t: Tree) -> Tree:
-        if t in memo:
-            return memo[t]
-        kind = t[0]
-        if kind in ("num", "sym", "var", "D"):
-            result = t
-        elif kind == "add":
-            result = _sum([walk(a) for a in t[1]])
-        elif kind == "sub":
-            result = _sum([walk(t[1]), _multiply([("num", Fraction(-1)), walk(t[2])])])
-        elif kind == "neg":
-            result = _multiply([("num", Fraction(-1)), walk(t[1])])
-        elif kind == "mul":
-            result = _multiply([walk(a) for a in t[1]])
-        elif kind == "div":
-            numerator, denominator = walk(t[1]), walk(t[2])
-            if denominator[0] == "num" and denominator[1] != 0:
-                inverse = (Fraction(1) / denominator[1]) if isinstance(denominator[1], Fraction) else 1.0 / denominator[1]
-                result = _multiply([numerator, ("num", inverse)])
-            else:
-                result = _multiply([numerator, _power(denominator, ("num", Fraction(-1)))])
-        elif kind == "pow":
-            result = _power(walk(t[1]), walk(t[2]))
-        else:  # call
-            result = ("call", t[1], tuple(walk(a) for a in t[2]))
-        memo[t] = result
-        return result
+
+def children(tree: Tree) -> tuple:
+    """The subtrees of `tree`, left to right."""
+    kind = tree[0]
+    if kind in _LEAVES:
+        return ()
+    if kind in ("add", "mul"):
+        return tree[1]
+    if kind in ("sub", "div", "pow"):
+        return tree[1], tree[2]
+    if kind == "neg":
+        return (tree[1],)
+    return tree[2]
+
+
+def rebuild(tree: Tree, kids: list[Tree]) -> Tree:
+    """`tree` with its subtrees replaced by `kids`."""
+    kind = tree[0]
+    if kind in ("add", "mul"):
+        return kind, tuple(kids)
+    if kind in ("sub", "div", "pow"):
+        return kind, kids[0], kids[1]
+    if kind == "neg":
+        return kind, kids[0]
+    return "call", tree[1], tuple(kids)
+
+
+def transform(tree: Tree, leaf: Any, node: Any) -> Any:
+    """Bottom-up: `leaf(t)` for each leaf, `node(t, results of its subtrees)` for the rest;
+    each distinct subtree once. (Trees are at most steps.MAX_DEPTH deep.)"""
+    memo: dict[Tree, Any] = {}
+
+    def walk(t: Tree) -> Any:
+        if t not in memo:
+            memo[t] = leaf(t) if t[0] in _LEAVES else node(t, [walk(c) for c in children(t)])
+        return memo[t]
 
     return walk(tree)
+
+
+def _tidy_node(t: Tree, kids: list[Tree]) -> Tree:
+    kind = t[0]
+    if kind == "add":
+        return _sum(kids)
+    if kind == "sub":
+        return _sum([kids[0], _multiply([("num", Fraction(-1)), kids[1]])])
+    if kind == "neg":
+        return _multiply([("num", Fraction(-1)), kids[0]])
+    if kind == "mul":
+        return _multiply(kids)
+    if kind == "div":
+        numerator, denominator = kids
+        if denominator[0] == "num" and denominator[1] != 0:
+            inverse = Fraction(1) / denominator[1] if isinstance(denominator[1], Fraction) else 1.0 / denominator[1]
+            return _multiply([numerator, ("num", inverse)])
+        return _multiply([numerator, _power(denominator, ("num", Fraction(-1)))])
+    if kind == "pow":
+        return _power(kids[0], kids[1])
+    return rebuild(t, kids)
+
+
+def tidy(tree: Tree) -> Tree:
+    """The tree with numbers folded, products and sums flattened, like terms and powers merged."""
+    return transform(tree, lambda t: t, _tidy_node)
 
 
 def substitute(tree: Tree, replace: Any) -> Tree:
     """The tree with every leaf `replace` maps (a function returning a tree or None) replaced."""
-    memo: dict[Tree, Tree] = {}
-
-    def walk(t: Tree) -> Tree:
-        if t in memo:
-            return memo[t]
-        kind = t[0]
-        if kind in ("num", "sym", "var", "D"):
-            found = replace(t)
-            result = t if found is None else found
-        elif kind in ("add", "mul"):
-            result = (kind, tuple(walk(a) for a in t[1]))
-        elif kind in ("sub", "div", "pow"):
-            result = (kind, walk(t[1]), walk(t[2]))
-        elif kind == "neg":
-            result = (kind, walk(t[1]))
-        else:
-            result = ("call", t[1], tuple(walk(a) for a in t[2]))
-        memo[t] = result
-        return result
-
-    return walk(tree)
+    return transform(tree, lambda t: replace(t) or t, rebuild)
 
 
 def pending(tree: Tree) -> list[Tree]:
@@ -231,14 +244,8 @@ def pending(tree: Tree) -> list[Tree]:
         if t[0] == "D":
             if t not in found:
                 found.append(t)
-        elif t[0] in ("add", "mul"):
-            stack.extend(reversed(t[1]))
-        elif t[0] in ("sub", "div", "pow"):
-            stack.extend((t[2], t[1]))
-        elif t[0] == "neg":
-            stack.append(t[1])
-        elif t[0] == "call":
-            stack.extend(reversed(t[2]))
+        else:
+            stack.extend(reversed(children(t)))
     return found
 
 
@@ -248,14 +255,7 @@ def size(tree: Tree) -> int:
     while stack:
         t = stack.pop()
         total += 1
-        if t[0] in ("add", "mul"):
-            stack.extend(t[1])
-        elif t[0] in ("sub", "div", "pow"):
-            stack.extend((t[1], t[2]))
-        elif t[0] == "neg":
-            stack.append(t[1])
-        elif t[0] == "call":
-            stack.extend(t[2])
+        stack.extend(children(t))
     return total
 
 

@@ -35,7 +35,7 @@ from diffcli.ad.parse import parse
 from diffcli.ad.primitives import MINUS_ONE, ONE, PRIMITIVES
 from diffcli.ad.tape import Ref, Tape
 from diffcli.errors import MathError, UsageError
-from diffcli.views.algebra import ONE_TREE, Tree, number, pending, show, size, substitute, tidy
+from diffcli.views.algebra import ONE_TREE, Tree, number, pending, show, size, substitute, tidy, transform
 from diffcli.views.naming import node_names
 
 MAX_OPERATIONS = 400   # a derivation longer than this is not read line by line: use `diff`
@@ -347,38 +347,25 @@ def _verification_point(graph: Graph, wrt: str, constants: Mapping[str, Any], se
 
 
 def _evaluate_tree(tree: Tree, env: Mapping[str, Any], derivatives: Mapping[int, Any]) -> Any:
-    memo: dict[Tree, Any] = {}
+    """The value of `tree` at a point, pending derivatives d/dx[u] taking the values AD gives."""
+    def leaf(t: Tree) -> Any:
+        if t[0] == "num":
+            return np.float64(float(t[1]))
+        if t[0] == "sym":
+            return np.float64(t[2])
+        return env[t[1]] if t[0] == "var" else derivatives[t[1]]
 
-    def walk(t: Tree) -> Any:
-        if t in memo:
-            return memo[t]
-        kind = t[0]
-        if kind == "num":
-            value = np.float64(float(t[1]))
-        elif kind == "sym":
-            value = np.float64(t[2])
-        elif kind == "var":
-            value = env[t[1]]
-        elif kind == "D":
-            value = derivatives[t[1]]
-        elif kind == "add":
-            value = sum((walk(a) for a in t[1]), np.float64(0.0))
-        elif kind == "mul":
-            value = np.float64(1.0)
-            for a in t[1]:
-                value = value * walk(a)
-        elif kind in ("sub", "div", "pow"):
-            op = {"sub": "sub", "div": "div", "pow": "pow"}[kind]
-            value = PRIMITIVES[op].impl(walk(t[1]), walk(t[2]))
-        elif kind == "neg":
-            value = -walk(t[1])
-        else:
-            value = PRIMITIVES[t[1]].impl(*[walk(a) for a in t[2]])
-        memo[t] = value
-        return value
+    def node(t: Tree, kids: list[Any]) -> Any:
+        if t[0] == "add":
+            return sum(kids, np.float64(0.0))
+        if t[0] == "mul":
+            return np.prod(kids, dtype=np.float64)
+        if t[0] == "neg":
+            return -kids[0]
+        return PRIMITIVES[t[1] if t[0] == "call" else t[0]].impl(*kids)
 
     with np.errstate(all="ignore"):
-        return walk(tree)
+        return transform(tree, leaf, node)
 
 
 def _verify_steps(deriver: _Deriver, point: Mapping[str, Any], constants: Mapping[str, Any]) -> None:
