@@ -17,7 +17,7 @@ rules AD uses); structural ops push E through their tangent map on absolute valu
 >>> g = parse("(x + 1) - x")
 >>> values = evaluate(g, {"x": np.float64(1e8)})
 >>> float(error_scale(g, values, g.outputs[0]))   # the terms are 1e8, the result 1
-200000003.0
+100000002.0
 """
 
 from __future__ import annotations
