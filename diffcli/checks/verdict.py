@@ -51,6 +51,7 @@ from diffcli.errors import UsageError
 # at its worst); 64 leaves room for second-order terms and library functions a few ulps off.
 TOLERANCE_FACTOR = 64.0
 MAX_SAMPLES = 100_000
+MAX_NODES = 10_000  # F and each claim: a formula a person checks by hand is far smaller; ~8 s at this size
 MAX_ORDER = 6
 NEAR_OVERFLOW = 1e150  # |values| beyond which a derivative's overflow is the float format's, not f's
 MAX_REASONS = 20  # kink explanations computed (each costs a few evaluations); the rest get a short reason
@@ -260,6 +261,8 @@ def prepare(expr: str | Graph, *, wrt: list[str] | None = None, let: Mapping[str
     """Sample F's domain and compute the derivatives there (see the module docstring)."""
     graph = expr if isinstance(expr, Graph) else parse(expr)
     let = dict(let or {})
+    if len(graph) > MAX_NODES:
+        raise UsageError(f"check works on formulas of up to {MAX_NODES:,} graph nodes; this one has {len(graph):,}")
     if not 1 <= samples <= MAX_SAMPLES:
         raise UsageError(f"--samples must be between 1 and {MAX_SAMPLES:,}")
     placeholder = {name: 1.0 for name in graph.variables if name not in let}
@@ -441,6 +444,8 @@ def judge(reference: Reference, claim: str | Sequence[str], *, explicit_wrt: boo
     texts = [claim] if isinstance(claim, str) else list(claim)
     layout = reference.layout(texts, explicit_wrt)
     parsed = read_claim(texts, layout, reference.function, list(reference.constants))
+    if len(parsed.graph) > MAX_NODES:
+        raise UsageError(f"the claim has {len(parsed.graph):,} graph nodes; check takes claims of up to {MAX_NODES:,}")
     labels = [c.label for c in parsed.components]
 
     def result(verdict: str, example: Counterexample | None, status: str, message: str) -> CheckResult:

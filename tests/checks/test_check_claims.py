@@ -230,6 +230,8 @@ USAGE = [
     ("[x, y]", ["1"], {}, "--jacobian"),
     ("x*y", ["[[y, x]]"], {"kind": "hessian"}, "must be 2×2"),
     ("x", ["1"], {"samples": 0}, "--samples"),
+    (" + ".join(f"log({k} + x)" for k in range(4000)), ["1/x"], {}, "up to 10,000 graph nodes"),
+    ("x**2", [" + ".join(f"{k}*x" for k in range(4000))], {}, "claims of up to 10,000"),
 ]
 
 
