@@ -84,6 +84,7 @@ class Claim:
     text: str
     graph: Graph
     components: list[Component]
+    parts: list[str] | None = None  # each component's own text, when the claim was written part by part
 
 
 def _parse_part(text: str, what: str, offset: int = 0) -> Graph:
@@ -127,10 +128,13 @@ def read_claim(texts: list[str], layout: Layout, function: Graph, constants: lis
         if any(name is None for name, _, _ in named):
             raise UsageError("--claim: either name every claim ('x: EXPR') or none of them")
         return _read_named(texts, named, layout, function, constants)
+    parts: list[str] | None = None
     if len(texts) == 1:
         graph = _parse_part(texts[0], "--claim")
         nodes = list(graph.outputs)
+        parts = [texts[0].strip()] if len(nodes) == 1 else None
     else:
+        parts = [t.strip() for t in texts]
         graph = Graph()
         nodes = []
         for k, text in enumerate(texts):
@@ -146,13 +150,15 @@ def read_claim(texts: list[str], layout: Layout, function: Graph, constants: lis
             raise UsageError(f"f has {wanted} variables ({variables}): name each part of the gradient "
                              "(--claim \"x: EXPR\" --claim \"y: EXPR\"), give a list in --wrt order, or pick one with --wrt")
         raise UsageError(f"the claim has {len(nodes)} components but the gradient has {wanted} ({variables})")
-    return Claim("; ".join(texts), graph, [Component((k,), layout.label((k,)), node) for k, node in enumerate(nodes)])
+    return Claim("; ".join(texts), graph, [Component((k,), layout.label((k,)), node) for k, node in enumerate(nodes)],
+                 parts)
 
 
 def _read_named(texts: list[str], named: list[tuple[str | None, str, int]], layout: Layout, function: Graph,
                 constants: list[str]) -> Claim:
     graph = Graph()
     by_name: dict[str, int] = {}
+    bodies: dict[str, str] = {}
     for name, body, offset in named:
         assert name is not None
         what = f"--claim '{name}: …'"
@@ -170,12 +176,13 @@ def _read_named(texts: list[str], named: list[tuple[str | None, str, int]], layo
             raise UsageError(f"{what}: one expression per variable")
         _check_names(part, function, constants, what)
         by_name[name] = graph.import_graph(part)[part.outputs[0]]
+        bodies[name] = body.strip()
     missing = [name for name in layout.wrt if name not in by_name]
     if missing:
         raise UsageError(f"--claim: no claim for '{missing[0]}' (claimed: {', '.join(by_name)}); "
                          "leave it out of --wrt to check the others only")
     return Claim("; ".join(texts), graph, [Component((k,), layout.label((k,)), by_name[name])
-                                          for k, name in enumerate(layout.wrt)])
+                                          for k, name in enumerate(layout.wrt)], [bodies[name] for name in layout.wrt])
 
 
 def claimed_variables(texts: list[str]) -> list[str] | None:

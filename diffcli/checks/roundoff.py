@@ -6,9 +6,12 @@ to something tiny whose rounding error is set by the size of its *terms*. The st
 first-order running error bound measures exactly that: in units of the unit roundoff u,
 
     E(input) = 0,   E(constant c) = |c| (0 for whole numbers, which are exact),
-    E(op(a₁..aₖ)) = Σₖ |∂op/∂aₖ| · E(aₖ) + |op(a₁..aₖ)|,
+    E(op(a₁..aₖ)) = Σₖ |∂op/∂aₖ| · E(aₖ) + |op(a₁..aₖ)| + 2⁻¹⁰²¹,
 
-so |computed − exact| ≲ u·E. The partial derivatives come from the op table (the same
+so |computed − exact| ≲ u·E. The last term is underflow (a result below 2⁻¹⁰²² is rounded
+to a multiple of 2⁻¹⁰⁷⁴ = u·2⁻¹⁰²¹): negligible, unless a later op multiplies it by
+something huge — as the quotient rule's −(f/g)/g does for f/exp(x) at x = 470, where AD
+loses the whole term and its error bound must say so. The partial derivatives come from the op table (the same
 rules AD uses); structural ops push E through their tangent map on absolute values.
 
 >>> import numpy as np
@@ -30,6 +33,7 @@ from diffcli.ad.graph import Graph
 from diffcli.ad.primitives import MINUS_ONE, ONE, PRIMITIVES
 
 UNIT_ROUNDOFF = 2.0 ** -53
+UNDERFLOW = 2.0 ** -1021  # the absolute error of gradual underflow, in units of u
 
 # Ops whose value is a truth value or a piecewise constant: exact, and flat almost everywhere.
 _EXACT = frozenset({"step", "tie_weight", "sign", "extremum_share"})
@@ -84,7 +88,7 @@ def error_scales(graph: Graph, values: list[Any], roots: list[int]) -> list[Any]
                 if np.ndim(scales[node]) == 0:
                     scales[node] = scales[node][()]
             elif primitive.partials is not None:
-                total = np.abs(value)
+                total = np.abs(value) + UNDERFLOW
                 for k, rule in enumerate(primitive.partials):
                     if rule is None:
                         continue
@@ -93,7 +97,7 @@ def error_scales(graph: Graph, values: list[Any], roots: list[int]) -> list[Any]
             elif primitive.jvps is not None:
                 # A structural op: push E through its tangent map at the absolute values,
                 # which bounds |J|·E for the linear ones (sum, @, indexing, stacking).
-                total = np.abs(value)
+                total = np.abs(value) + UNDERFLOW
                 magnitudes = [np.abs(a) for a in args]
                 attrs = graph.attr_dict(node)
                 for k, rule in enumerate(primitive.jvps):

@@ -86,6 +86,7 @@ class CheckResult:
     order: int
     wrt: list[str]
     components: list[str]
+    parts: list[str] | None  # each component's claimed formula, when written part by part
     verdict: str  # correct | wrong | undecided
     counterexample: Counterexample | None
     checked_points: int
@@ -449,8 +450,8 @@ def judge(reference: Reference, claim: str | Sequence[str], *, explicit_wrt: boo
     labels = [c.label for c in parsed.components]
 
     def result(verdict: str, example: Counterexample | None, status: str, message: str) -> CheckResult:
-        return CheckResult(reference.expr, parsed.text, reference.kind, reference.order, layout.wrt, labels, verdict,
-                           example, reference.checked_points, reference.skipped, status, message)
+        return CheckResult(reference.expr, parsed.text, reference.kind, reference.order, layout.wrt, labels,
+                           parsed.parts, verdict, example, reference.checked_points, reference.skipped, status, message)
 
     if not reference.checked_points:
         where = "at the given points" if reference.restricted else "in the sample"

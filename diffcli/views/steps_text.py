@@ -111,7 +111,7 @@ def render(derivation: Derivation, style: str = "text", max_steps: int = DEFAULT
         for k, (left, note) in enumerate(rows):
             if cut and k == len(shown):
                 lines.append(f"  {cut}")
-            lines.append(f"{left.ljust(width)}{note}".rstrip() if note else left)
+            lines.append(f"{left.ljust(width) if len(left) < width else left + '    '}{note}".rstrip() if note else left)
         lines.append(f"result: {derivation.result_text}")
     extra = [_verified(derivation), *derivation.notes]
     lines.extend(f"% {line}" if style == "latex" else f"\n{line}" if style == "markdown" else line

@@ -108,9 +108,12 @@ def check_command(
 def _render(result: Any) -> None:
     console = out()
     show = lambda text: console.print(text, markup=False, highlight=False)  # noqa: E731
-    label = result.components[0] if len(result.components) == 1 else result.kind
+    if result.parts is not None:
+        claimed = ", ".join(f"{label} = {part}" for label, part in zip(result.components, result.parts))
+    else:
+        claimed = f"{'gradient' if result.kind == 'derivative' else result.kind} = {result.claim}"
     if result.verdict == "correct":
-        show(f"correct: {label} = {result.claim}")
+        show(f"correct: {claimed}")
         show(f"  equal to reverse-mode AD at {_count(result.checked_points, 'point')} of the domain of f "
              "(tolerance relative to the size of the terms)")
         show(f"  SymPy: {_symbolic_text(result.symbolic)}")
@@ -120,7 +123,7 @@ def _render(result: Any) -> None:
              f"actual {number(example.actual)}")
         if example.source == "SymPy":
             show(f"  ({result.message}; values from SymPy to 30 digits)")
-        show(f"  claim: {result.claim}")
+        show(f"  claim: {claimed}")
     else:
         show(f"undecided: {result.message}")
     if result.skipped:
