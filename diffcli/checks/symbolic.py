@@ -78,12 +78,16 @@ def _elementwise(sp: Any, convert: Any, args: list[Any], attrs: dict[str, Any]) 
     return convert(sp, *args, **attrs)
 
 
-def to_sympy(graph: Graph, roots: list[int], point: Point | None = None) -> tuple[list[Any], dict[str, Any]]:
+def to_sympy(graph: Graph, roots: list[int], point: Point | None = None, *,
+             exact: bool = False) -> tuple[list[Any], dict[str, Any]]:
     """SymPy expressions for `roots`, and the symbols made for each variable.
 
     `detach(u)` becomes a fresh symbol standing for u's value at `point` (its
-    `.value`; None without a point), so its derivative is zero, as in AD.
+    `.value`; None without a point), so its derivative is zero, as in AD. With `exact`,
+    each constant is the decimal it spells (0.1 is 1/10; see `exact_number`) — before
+    SymPy folds any arithmetic on it.
     """
+    number = (lambda sp, v: exact_number(sp, v)) if exact else _number
     import sympy as sp
 
     needed = graph.ancestors(roots)
@@ -108,8 +112,8 @@ def to_sympy(graph: Graph, roots: list[int], point: Point | None = None) -> tupl
             exprs[node] = symbols[name]
         elif op == "const":
             value = np.asarray(attrs["value"])
-            exprs[node] = _number(sp, float(value)) if value.ndim == 0 else np.vectorize(
-                lambda v: _number(sp, float(v)), otypes=[object])(value)
+            exprs[node] = number(sp, float(value)) if value.ndim == 0 else np.vectorize(
+                lambda v: number(sp, float(v)), otypes=[object])(value)
         elif op == "detach":
             # One stand-in per entry: a detached tensor is a tensor of constants.
             value = values[node] if values is not None else None

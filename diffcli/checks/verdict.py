@@ -368,7 +368,10 @@ def _numeric_counterexample(reference: Reference, claim: Claim, layout: Layout) 
         # one whose own intermediate values overflow (exp(-x)/(1 + exp(-x))**2 at x = -400) is
         # not undefined, only beyond double precision there, and that point says nothing.
         ratio = np.where(np.isfinite(claimed), np.nan_to_num(ratio, nan=np.inf), np.inf)
-        ratios.append(np.where(overflowing & ~np.isfinite(ratio), 0.0, ratio))
+        # Where the claim's own rounding error has no first-order bound (sqrt(1 - 2*x)**2 at
+        # x = 1/2: sqrt's slope is infinite at 0), a finite claim cannot be judged either.
+        unbounded = np.isfinite(claimed) & ~np.isfinite(measured.scales[component.node])
+        ratios.append(np.where((overflowing & ~np.isfinite(ratio)) | unbounded, 0.0, ratio))
     worst = np.max(ratios, axis=0)
     failing = np.flatnonzero(worst > 1.0)
     if not len(failing):
@@ -398,7 +401,8 @@ def _symbolic(reference: Reference, claim: Claim, layout: Layout, timeout: float
     try:
         with time_limit(timeout):
             if "function" not in cache:
-                exprs, symbols = to_sympy(reference.function, reference.function.outputs, reference.base_point)
+                exprs, symbols = to_sympy(reference.function, reference.function.outputs, reference.base_point,
+                                          exact=True)
                 constants = {symbols[name]: exact_number(sp, value) for name, value in reference.constants.items()
                              if name in symbols}
                 cache["function"] = [equivalence.exact(e).xreplace(constants) for e in exprs]
@@ -406,7 +410,7 @@ def _symbolic(reference: Reference, claim: Claim, layout: Layout, timeout: float
                 cache["constants"] = constants
                 cache["derivatives"] = {}
             symbols, derivatives = cache["symbols"], cache["derivatives"]
-            claimed_exprs, _ = to_sympy(claim.graph, [c.node for c in claim.components])
+            claimed_exprs, _ = to_sympy(claim.graph, [c.node for c in claim.components], exact=True)
             statuses = []
             for component, claimed in zip(claim.components, claimed_exprs):
                 key = reference.key(layout, component.position)

@@ -137,7 +137,7 @@ def _sum(trees: list[Tree]) -> Tree:
     coefficients: dict[Tree, Any] = {}
     shown: dict[Tree, Tree] = {}  # how each term is written: as it first came
     for tree in trees:
-        for term in (tree[1] if tree[0] == "add" else (tree,)):
+        for term in _terms(tree):
             coefficient, factors = _split(term)
             # Like terms are found whatever the order of their factors (x·y and y·x).
             key = tuple(sorted((show(b), show(("num", e)) if not isinstance(e, tuple) else show(e)) for b, e in factors))
@@ -155,6 +155,16 @@ def _sum(trees: list[Tree]) -> Tree:
     if not kept:
         return ZERO_TREE
     return kept[0] if len(kept) == 1 else ("add", tuple(kept))
+
+
+def _terms(tree: Tree) -> list[Tree]:
+    """The terms a tidy tree adds up: a sum's terms, and c·(a + b) opened up into c·a + c·b."""
+    if tree[0] == "add":
+        return list(tree[1])
+    coefficient, factors = _split(tree)
+    if len(factors) == 1 and factors[0][1] == 1 and factors[0][0][0] == "add":
+        return [_multiply([("num", coefficient), term]) for term in factors[0][0][1]]
+    return [tree]
 
 
 def _leading_sign(term: Tree) -> int:
@@ -357,7 +367,8 @@ class _Printer:
             negative = not isinstance(coefficient, str) and coefficient < 0
             if negative:
                 positive = _multiply([("num", Fraction(-1) if isinstance(coefficient, Fraction) else -1.0), term])
-                text = self.text(positive)[0]
+                text, level = self.text(positive)
+                text = self.wrap(text, level <= 1)  # a − (b + c), never a − b + c
                 pieces.append(f"{self.minus().strip()}{text}" if k == 0 else f"{self.minus()}{text}")
             else:
                 pieces.append(self.text(term)[0] if k == 0 else f" + {self.text(term)[0]}")

@@ -346,23 +346,32 @@ def _verification_point(graph: Graph, wrt: str, constants: Mapping[str, Any], se
     return None
 
 
-def _evaluate_tree(tree: Tree, env: Mapping[str, Any], derivatives: Mapping[int, Any]) -> Any:
-    """The value of `tree` at a point, pending derivatives d/dx[u] taking the values AD gives."""
+def _evaluate_tree(tree: Tree, env: Mapping[str, Any], derivatives: Mapping[int, Any],
+                   magnitude: bool = False) -> Any:
+    """The value of `tree` at a point, pending derivatives d/dx[u] taking the values AD gives.
+
+    With `magnitude`, sums add the sizes of their terms instead: the scale that rounding
+    errors in the value are measured against.
+    """
+    size = np.abs if magnitude else (lambda v: v)
+
     def leaf(t: Tree) -> Any:
         if t[0] == "num":
-            return np.float64(float(t[1]))
+            return size(np.float64(float(t[1])))
         if t[0] == "sym":
             return np.float64(t[2])
-        return env[t[1]] if t[0] == "var" else derivatives[t[1]]
+        return size(env[t[1]] if t[0] == "var" else derivatives[t[1]])
 
     def node(t: Tree, kids: list[Any]) -> Any:
         if t[0] == "add":
             return sum(kids, np.float64(0.0))
+        if t[0] == "sub" and magnitude:
+            return kids[0] + kids[1]
         if t[0] == "mul":
             return np.prod(kids, dtype=np.float64)
         if t[0] == "neg":
-            return -kids[0]
-        return PRIMITIVES[t[1] if t[0] == "call" else t[0]].impl(*kids)
+            return size(-kids[0])
+        return size(PRIMITIVES[t[1] if t[0] == "call" else t[0]].impl(*kids))
 
     with np.errstate(all="ignore"):
         return transform(tree, leaf, node)
@@ -382,9 +391,10 @@ def _verify_steps(deriver: _Deriver, point: Mapping[str, Any], constants: Mappin
     for number_, step in enumerate(deriver.steps, start=1):
         left = derivatives[step.node]
         right = _evaluate_tree(step.target, env, derivatives)
-        if not (np.isfinite(left) and np.isfinite(right)):
+        scale = _evaluate_tree(step.target, env, derivatives, magnitude=True)
+        if not (np.isfinite(left) and np.isfinite(right) and np.isfinite(scale)):
             continue
-        if abs(left - right) > 1e-9 * (abs(left) + abs(right)) + 1e-300:
+        if abs(left - right) > 1e-9 * (abs(left) + scale) + 1e-300:
             raise MathError(f"steps: step {number_} ({step.rule}) gives {right!r} at {point} but AD gives {left!r}; "
                             "this is a bug in diffcli, please report it")
 

@@ -227,3 +227,34 @@ def test_the_command(cli):
     assert cli("steps", "x", "--max-steps", "0").exit_code == 2
     at = json.loads(cli("steps", "x**3", "--at", "x=2", "--json").stdout)
     assert at["verified"]["at"] == {"x": 2.0}
+
+
+# ------------------------------------------------------------------ random formulas
+
+from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_LEAVES = st.sampled_from(["x", "y", "2", "0.5", "3*x", "x**2", "pi"])
+
+
+def _grow(children):
+    unary = st.tuples(st.sampled_from(["sin({})", "cos({})", "exp({}/4)", "log({}**2 + 1)", "sqrt({}**2 + 1)",
+                                       "atan({})", "tanh({})", "-({})", "({})**3", "2**({}/8)", "abs({})"]), children)
+    binary = st.tuples(st.sampled_from(["({}) + ({})", "({}) - ({})", "({})*({})", "({})/(({})**2 + 1)",
+                                        "({})*({})*2"]), children, children)
+    return st.one_of(unary.map(lambda t: t[0].format(t[1])), binary.map(lambda t: t[0].format(t[1], t[2])))
+
+
+FORMULAS = st.recursive(_LEAVES, _grow, max_leaves=6)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(FORMULAS)
+def test_random_formulas_derive_and_agree_with_ad_and_sympy(text):
+    """Every step agrees with forward-mode AD (derive raises otherwise), and the result with
+    reverse-mode AD at the sample and with SymPy (check's verdict)."""
+    assume("x" in parse(text).variables)
+    derivation = derive(text, "x", let={"y": 0.7}, symbolic_timeout=2.0)
+    assert derivation.verdict is None or derivation.verdict.verdict in ("correct", "undecided")
+    assert derivation.verdict is None or derivation.verdict.symbolic != "different"
+    assert parse(derivation.result_text).outputs  # the result reads back as a formula
