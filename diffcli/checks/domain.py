@@ -104,13 +104,21 @@ class Measured:
     magnitude: np.ndarray  # the largest finite |value| among the live nodes: near overflow or not
     values: dict[int, np.ndarray] = field(default_factory=dict)
     scales: dict[int, np.ndarray] = field(default_factory=dict)
+    # Within rounding error of a kink but not on it: which side the point is on depends on
+    # how the kink's argument was rounded, so two ways of computing it may disagree there.
+    near_kink: np.ndarray | None = None
+    scales: dict[int, np.ndarray] = field(default_factory=dict)
 
 
 def _measure_values(graph: Graph, values: list[Any], domain_roots: list[int], relevant: list[bool],
-                    value_roots: list[int], scale_roots: list[int], pointwise: bool, count: int) -> Measured:
+                    value_roots: list[int], scale_roots: list[int], pointwise: bool, count: int,
+                    rounding: bool = False) -> Measured:
     live = live_nodes(graph, values, domain_roots, pointwise)
     inside = np.ones(count, dtype=bool)
     on_kink = np.zeros(count, dtype=bool)
+    near_kink = np.zeros(count, dtype=bool)
+    with np.errstate(all="ignore"):
+        errors = error_scales(graph, values, domain_roots) if rounding else None
     magnitude = np.zeros(count)
     signature: list[np.ndarray] = []
     with np.errstate(all="ignore"):
@@ -139,13 +147,33 @@ def _measure_values(graph: Graph, values: list[Any], domain_roots: list[int], re
             args = [values[j] for j in graph.inputs[node]]
             hit = np.asarray(primitive.kink(*args), dtype=bool)
             on_kink |= used & (np.broadcast_to(hit, (count,)) if pointwise else np.full(count, bool(hit.any())))
+            if errors is not None and "elementwise" in primitive.tags and len(args) in (1, 2):
+                near = _near_kink(args, [errors[j] for j in graph.inputs[node]])
+                near_kink |= used & (np.broadcast_to(near, (count,)) if pointwise else np.full(count, bool(near.any())))
             for piece in _branch_pieces(primitive, value, args):
                 column = np.broadcast_to(piece, (count,)) if pointwise else np.full(count, float(np.sum(piece)))
                 signature.append(np.where(used, column, np.nan))
         scales = error_scales(graph, values, scale_roots) if scale_roots else []
     shaped = {root: _column(values[root], pointwise, count) for root in value_roots}
     return Measured(inside, on_kink, np.array(signature).T.reshape(count, len(signature)), magnitude, shaped,
-                    {root: _column(scales[root], pointwise, count) for root in scale_roots})
+                    {root: _column(scales[root], pointwise, count) for root in scale_roots},
+                    near_kink if rounding else None)
+
+
+NEAR_KINK = 64.0  # in units of u·E, as verdict.TOLERANCE_FACTOR
+
+
+def _near_kink(args: list[Any], errors: list[Any]) -> np.ndarray:
+    """The kink's argument is within its rounding error of the kink, without being on it.
+
+    Elementwise kink ops sit at an argument of 0 (abs, sign, relu) or at two equal
+    arguments (max, min, comparisons), as their `kink` rules in the op table say.
+    """
+    distance = np.abs(args[0]) if len(args) == 1 else np.abs(np.subtract(args[0], args[1]))
+    error = errors[0] if len(args) == 1 else np.add(errors[0], errors[1])
+    from diffcli.checks.roundoff import UNIT_ROUNDOFF
+
+    return np.asarray((distance > 0) & (distance <= NEAR_KINK * UNIT_ROUNDOFF * error), dtype=bool)
 
 
 def _branch_pieces(primitive: Any, value: Any, args: list[Any]) -> list[Any]:
@@ -171,10 +199,11 @@ def _column(value: Any, pointwise: bool, count: int) -> np.ndarray:
 
 def measure(graph: Graph, columns: Mapping[str, np.ndarray], constants: Mapping[str, Any],
             domain_roots: list[int], wrt: list[str], value_roots: list[int] = (),
-            scale_roots: list[int] = ()) -> Measured:
+            scale_roots: list[int] = (), rounding: bool = False) -> Measured:
     """Evaluate `graph` at every point of `columns` (one array of N values per variable).
 
     A pointwise graph is evaluated once on the columns; any other, point by point.
+    `rounding` also finds the points within rounding error of a kink (`near_kink`).
     """
     count = len(next(iter(columns.values()))) if columns else 1
     roots = list(dict.fromkeys([*domain_roots, *value_roots, *scale_roots]))
@@ -184,13 +213,13 @@ def measure(graph: Graph, columns: Mapping[str, np.ndarray], constants: Mapping[
         point = {**{k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}, **constants}
         values = evaluate(graph, point, upto=roots)
         return _measure_values(graph, values, domain_roots, relevant, list(value_roots), list(scale_roots),
-                               True, count)
+                               True, count, rounding)
     parts = []
     for index in range(count):
         point = {**{k: np.float64(v[index]) for k, v in columns.items()}, **constants}
         values = evaluate(graph, point, upto=roots)
         parts.append(_measure_values(graph, values, domain_roots, relevant, list(value_roots),
-                                     list(scale_roots), False, 1))
+                                     list(scale_roots), False, 1, rounding))
     width = max((p.signature.shape[1] for p in parts), default=0)
     return Measured(
         np.concatenate([p.inside for p in parts]) if parts else np.zeros(0, dtype=bool),
@@ -201,6 +230,7 @@ def measure(graph: Graph, columns: Mapping[str, np.ndarray], constants: Mapping[
         {root: np.array([float(np.sum(p.values[root])) if np.size(p.values[root]) == 1 else np.nan for p in parts])
          for root in value_roots},
         {root: np.array([float(np.max(p.scales[root])) for p in parts]) for root in scale_roots},
+        np.concatenate([p.near_kink for p in parts]) if rounding and parts else None,
     )
 
 

@@ -54,7 +54,8 @@ MAX_SAMPLES = 100_000
 MAX_NODES = 10_000  # F and each claim: a formula a person checks by hand is far smaller; ~8 s at this size
 MAX_ORDER = 6
 NEAR_OVERFLOW = 1e150  # |values| beyond which a derivative's overflow is the float format's, not f's
-MAX_REASONS = 20  # kink explanations computed (each costs a few evaluations); the rest get a short reason
+MAX_REASONS = 20
+MAX_UNDEFINED_TRIES = 200  # failing points examined for a counterexample that is not a rounding artefact  # kink explanations computed (each costs a few evaluations); the rest get a short reason
 
 
 @dataclass
@@ -154,7 +155,8 @@ class Reference:
         """The derivatives at `sample`: the usable points, and (measured, finite, bounded) per point."""
         keys = list(self.nodes)
         roots = [self.nodes[k] for k in keys]
-        measured = measure(self.graph, sample.columns, self.constants, self.graph.outputs, self.wrt, roots, roots)
+        measured = measure(self.graph, sample.columns, self.constants, self.graph.outputs, self.wrt, roots, roots,
+                           rounding=True)
         finite = np.ones(len(sample), dtype=bool)
         bounded = np.ones(len(sample), dtype=bool)
         for root in roots:
@@ -165,7 +167,7 @@ class Reference:
         near_overflow = measured.magnitude > NEAR_OVERFLOW
         bounded &= finite | ~near_overflow
         finite |= near_overflow
-        use = measured.inside & ~measured.on_kink & finite & bounded
+        use = measured.inside & ~measured.on_kink & ~measured.near_kink & finite & bounded
         points = Points({name: column[use] for name, column in sample.columns.items()},
                         [o for o, keep in zip(sample.origin, use) if keep],
                         {k: measured.values[self.nodes[k]][use] for k in keys},
@@ -318,6 +320,8 @@ def _skipped_points(graph: Graph, sample: Sample, measured: Any, finite: np.ndar
         elif not finite[index]:
             skipped.append(Skipped(point, "the derivative is infinite or undefined here: f is not differentiable "
                                           "at this point (or its derivative overflows)"))
+        elif measured.near_kink[index] and restricted:
+            skipped.append(Skipped(point, "within rounding error of a kink or branch boundary of f"))
         elif not bounded[index] and restricted:
             # Near overflow the rounding error cannot be bounded; a sampled point there is just dropped.
             skipped.append(Skipped(point, "values too close to overflow to bound the rounding error"))
@@ -355,7 +359,8 @@ def _numeric_counterexample(reference: Reference, claim: Claim, layout: Layout) 
         if np.ndim(values[component.node]) != 0:
             raise UsageError(f"the claim's {component.label} is a tensor of shape "
                              f"{np.shape(values[component.node])}, not a number")
-    measured = measure(claim.graph, points.columns, reference.constants, nodes, layout.wrt, nodes, nodes)
+    measured = measure(claim.graph, points.columns, reference.constants, nodes, layout.wrt, nodes, nodes,
+                       rounding=True)
     overflowing = measured.magnitude > NEAR_OVERFLOW
     ratios = []
     for component in claim.components:
@@ -371,21 +376,54 @@ def _numeric_counterexample(reference: Reference, claim: Claim, layout: Layout) 
         # Where the claim's own rounding error has no first-order bound (sqrt(1 - 2*x)**2 at
         # x = 1/2: sqrt's slope is infinite at 0), a finite claim cannot be judged either.
         unbounded = np.isfinite(claimed) & ~np.isfinite(measured.scales[component.node])
-        ratios.append(np.where((overflowing & ~np.isfinite(ratio)) | unbounded, 0.0, ratio))
+        # Nor where the claim sits within rounding error of one of its own kinks (its branch
+        # there depends on rounding, as sign(cos(u)) at u ≈ 5π/2 does).
+        ratios.append(np.where((overflowing & ~np.isfinite(ratio)) | unbounded | measured.near_kink, 0.0, ratio))
     worst = np.max(ratios, axis=0)
     failing = np.flatnonzero(worst > 1.0)
-    if not len(failing):
-        return None
     clear = failing[worst[failing] > 100.0]  # show a point where the difference is plain to see
-    candidates = clear if len(clear) else failing
-    index = int(candidates[np.argmin(_simplicity(points)[candidates])])
-    at = {name: float(column[index]) for name, column in points.columns.items()}
-    for component, ratio in zip(claim.components, ratios):
-        if ratio[index] > 1.0:
+    simplicity = _simplicity(points)
+    ordered = [*clear[np.argsort(simplicity[clear], kind="stable")],
+               *failing[np.argsort(simplicity[failing], kind="stable")]]
+    for tries, index in enumerate(dict.fromkeys(int(i) for i in ordered)):
+        if tries >= MAX_UNDEFINED_TRIES:
+            break
+        at = {name: float(column[index]) for name, column in points.columns.items()}
+        for component, ratio in zip(claim.components, ratios):
+            if ratio[index] <= 1.0:
+                continue
+            claimed = float(measured.values[component.node][index])
+            if not np.isfinite(claimed) and _undefined_by_rounding(claim.graph, component.node,
+                                                                  {**at, **reference.constants}):
+                continue  # undefined only because of rounding at an edge of its domain: no verdict here
             key = reference.key(layout, component.position)
-            return Counterexample(at, float(measured.values[component.node][index]),
-                                  float(points.actual[key][index]), component.label)
-    raise AssertionError("a failing point without a failing component")  # pragma: no cover
+            return Counterexample(at, claimed, float(points.actual[key][index]), component.label)
+    return None
+
+
+def _undefined_by_rounding(graph: Graph, node: int, point: Mapping[str, Any]) -> bool:
+    """The claim is undefined at `point` only because of rounding: the op where its value
+    first fails (sqrt of −2e-13 whose exact argument is +2e-13) gives a finite value once
+    its arguments move by their rounding-error bound."""
+    from diffcli.ad.evaluate import origin_of_nonfinite
+    from diffcli.ad.primitives import PRIMITIVES
+    from diffcli.checks.roundoff import error_scales
+
+    values = evaluate(graph, {k: np.float64(v) for k, v in point.items()}, upto=[node])
+    origin = origin_of_nonfinite(graph, values, node)
+    primitive = PRIMITIVES.get(graph.ops[origin])
+    args = [values[j] for j in graph.inputs[origin]]
+    if primitive is None or "elementwise" not in primitive.tags or any(np.ndim(a) for a in args):
+        return False
+    errors = error_scales(graph, values, [origin])
+    with np.errstate(all="ignore"):
+        for k, parent in enumerate(graph.inputs[origin]):
+            step = TOLERANCE_FACTOR * UNIT_ROUNDOFF * float(errors[parent])
+            for moved in (args[k] - step, args[k] + step):
+                trial = [moved if j == k else a for j, a in enumerate(args)]
+                if step > 0 and np.isfinite(primitive.impl(*trial)):
+                    return True
+    return False
 
 
 def _symbolic(reference: Reference, claim: Claim, layout: Layout, timeout: float | None) -> tuple[str, Counterexample | None]:
@@ -436,7 +474,7 @@ def _symbolic(reference: Reference, claim: Claim, layout: Layout, timeout: float
                     return equivalence.DIFFERENT, example
     except SymbolicTimeout:
         return equivalence.TIMED_OUT, None
-    except (SymbolicUnsupported, RecursionError, TypeError, ValueError):
+    except Exception:  # noqa: BLE001 - SymPy fails in its own ways (KeyError inside logcombine, ...)
         return equivalence.UNSUPPORTED, None
     if all(s == equivalence.EQUIVALENT for s in statuses):
         return equivalence.EQUIVALENT, None
