@@ -29,7 +29,7 @@ import numpy as np
 
 from diffcli.ad.evaluate import evaluate
 from diffcli.ad.graph import Graph
-from diffcli.ad.primitives import ONE, MINUS_ONE, PRIMITIVES
+from diffcli.ad.ops import MINUS_ONE, ONE, PRIMITIVES
 from diffcli.checks.roundoff import error_scales
 
 DEFAULT_SAMPLES = 400
@@ -147,7 +147,8 @@ def _measure_values(graph: Graph, values: list[Any], domain_roots: list[int], re
             args = [values[j] for j in graph.inputs[node]]
             hit = np.asarray(primitive.kink(*args), dtype=bool)
             on_kink |= used & (np.broadcast_to(hit, (count,)) if pointwise else np.full(count, bool(hit.any())))
-            if errors is not None and "elementwise" in primitive.tags and len(args) in (1, 2):
+            if errors is not None and "elementwise" in primitive.tags and len(args) in (1, 2) \
+                    and all(errors[j] is not None for j in graph.inputs[node]):
                 near = _near_kink(args, [errors[j] for j in graph.inputs[node]])
                 near_kink |= used & (np.broadcast_to(near, (count,)) if pointwise else np.full(count, bool(near.any())))
             for piece in _branch_pieces(primitive, value, args):

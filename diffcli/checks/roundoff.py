@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from diffcli.ad.graph import Graph
-from diffcli.ad.primitives import MINUS_ONE, ONE, PRIMITIVES
+from diffcli.ad.ops import MINUS_ONE, ONE, PRIMITIVES, jvp_rule
 
 UNIT_ROUNDOFF = 2.0 ** -53
 UNDERFLOW = 2.0 ** -1021  # the absolute error of gradual underflow, in units of u
@@ -94,13 +94,14 @@ def error_scales(graph: Graph, values: list[Any], roots: list[int]) -> list[Any]
                         continue
                     total = total + _times(_magnitude(rule(value, *args)), incoming[k])
                 scales[node] = total
-            elif primitive.jvps is not None:
+            elif primitive.differentiable:
                 # A structural op: push E through its tangent map at the absolute values,
                 # which bounds |J|·E for the linear ones (sum, @, indexing, stacking).
                 total = np.abs(value) + UNDERFLOW
                 magnitudes = [np.abs(a) for a in args]
                 attrs = graph.attr_dict(node)
-                for k, rule in enumerate(primitive.jvps):
+                for k in range(len(args)):
+                    rule = jvp_rule(primitive, k)
                     if rule is None or incoming[k] is None:
                         continue
                     term = rule(np.broadcast_to(incoming[k], np.shape(args[k])) * 1.0, np.abs(value),

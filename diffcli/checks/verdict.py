@@ -406,7 +406,7 @@ def _undefined_by_rounding(graph: Graph, node: int, point: Mapping[str, Any]) ->
     first fails (sqrt of −2e-13 whose exact argument is +2e-13) gives a finite value once
     its arguments move by their rounding-error bound."""
     from diffcli.ad.evaluate import origin_of_nonfinite
-    from diffcli.ad.primitives import PRIMITIVES
+    from diffcli.ad.ops import PRIMITIVES
     from diffcli.checks.roundoff import error_scales
 
     values = evaluate(graph, {k: np.float64(v) for k, v in point.items()}, upto=[node])

@@ -43,6 +43,8 @@ def number(value: Any) -> Tree:
     value = float(value)
     if value in NAMED_CONSTANTS:
         return ("sym", NAMED_CONSTANTS[value], value)
+    if value != 0 and 1.0 / value in NAMED_CONSTANTS:  # 1/ln 2, as derivative rules write it
+        return ("pow", number(1.0 / value), ("num", Fraction(-1)))
     if math.isfinite(value):
         text = repr(value)
         if len(text.replace("-", "").replace(".", "").lstrip("0")) <= 8 and "e" not in text:
@@ -130,6 +132,10 @@ def _power(base: Tree, exponent: Tree) -> Tree:
                 return _product(scaled, [(b, x * e) for b, x in factors])
         if base[0] == "pow" and base[2][0] == "num" and isinstance(e, Fraction) and e.denominator == 1:
             return _power(base[1], ("num", base[2][1] * e))
+        if base[0] == "call" and base[1] == "hypot" and isinstance(e, Fraction) and e.denominator == 1 and e % 2 == 0:
+            # hypot(a, b)² = a² + b² exactly (derivative rules use hypot to avoid overflow)
+            squares = _sum([_power(a, ("num", Fraction(2))) for a in base[2]])
+            return _power(squares, ("num", e / 2))
     return ("pow", base, exponent)
 
 
@@ -461,6 +467,8 @@ class _Printer:
             return f"({plain[0]} {word} {plain[1]})" if self.style != "latex" else f"{plain[0]} \\text{{ {word} }} {plain[1]}"
         if op == "logical_not":
             return f"(not {plain[0]})"
+        if op == "hypot":  # √(a² + b²), which derivative rules compute without overflow
+            return self.call("sqrt", (tidy(("add", tuple(("pow", a, ("num", Fraction(2))) for a in args))),))
         if op == "step":  # the derivative of relu: 1 where u > 0
             return self.call("gt", (args[0], ZERO_TREE))
         if op == "tie_weight":  # max(a, b)'s share for a: 1, ½ at a tie, 0

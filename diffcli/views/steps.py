@@ -32,8 +32,9 @@ from diffcli.ad.evaluate import evaluate
 from diffcli.ad.forward import jvp_sweep
 from diffcli.ad.graph import Graph
 from diffcli.ad.parse import parse
-from diffcli.ad.primitives import MINUS_ONE, ONE, PRIMITIVES
-from diffcli.ad.tape import Ref, Tape
+from diffcli.ad.ops import MINUS_ONE, ONE, PRIMITIVES
+from diffcli.ad.ref import Ref
+from diffcli.ad.tape import Tape
 from diffcli.errors import MathError, UsageError
 from diffcli.views.algebra import ONE_TREE, Tree, number, pending, show, size, substitute, tidy, transform
 from diffcli.views.naming import node_names
