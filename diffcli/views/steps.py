@@ -5,9 +5,9 @@ rule is not a second copy of calculus: the right-hand side is the op's partial
 derivatives from the op table (the ones forward and reverse mode run), computed in
 graph mode on a scratch tape whose inputs stand for u's arguments, times the pending
 derivatives of those arguments — so for sin(x²) the table's ∂sin(a)/∂a = cos(a) gives
-cos(x²)·d/dx[x²]. Only the rule's *name* (product, quotient, chain, …) is chosen here,
-from the op and from which of its arguments depend on x (RULE_NAMES; when the op table
-grows a field for it, the name moves there).
+cos(x²)·d/dx[x²]. The rule's *name* is a fact in the op's row too (`rule`: sum, product,
+quotient, …); this module names the cases where only some arguments depend on x
+(constant multiple, power, exponential) and the chain rule.
 
 Every line is checked against forward-mode AD at a point inside the domain (one
 tangent sweep gives d/dx of every node at once), and the final result against AD at
@@ -43,10 +43,6 @@ MAX_OPERATIONS = 400   # a derivation longer than this is not read line by line:
 MAX_DEPTH = 60         # nesting; keeps every tree walk far from Python's recursion limit
 MAX_INLINE_SIZE = 4000  # a program's result is written with its statements inlined up to this size
 
-# The rule's name for each op whose arguments all depend on x; see `_rule_name` for the
-# cases where only some do. Kept here until the op table has a field for it.
-RULE_NAMES = {"add": "sum", "sub": "difference", "neg": "constant multiple", "mul": "product",
-              "smul": "product", "div": "quotient", "pow": "general power", "where": "branch"}
 RULE_TEXT = {
     "sum": "sum rule", "difference": "difference rule", "constant multiple": "constant multiple rule",
     "product": "product rule", "quotient": "quotient rule", "power": "power rule",
@@ -258,7 +254,7 @@ class _Deriver:
         moving = [k for k, p in enumerate(parents) if self.relevant(p)]
         direct = all(parents[k] == self.variable for k in moving)
         if op in ("add", "sub"):
-            return RULE_NAMES[op], None, None
+            return PRIMITIVES[op].rule, None, None
         if op == "neg" or (op in ("mul", "smul") and len(moving) == 1) or (op == "div" and moving == [0]):
             return "constant multiple", None, None
         if op in ("mul", "smul"):
