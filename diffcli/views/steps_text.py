@@ -75,35 +75,34 @@ def render(derivation: Derivation, style: str = "text", max_steps: int = DEFAULT
     cut = (f"… {hidden} more step{'s' if hidden != 1 else ''} not shown (--max-steps {max_steps}); "
            "the result below is complete") if hidden else None
     lines: list[str] = []
+    tex = lambda tree: _show(derivation, tree, "latex")  # noqa: E731
+    plain = lambda tree: _show(derivation, tree, "text")  # noqa: E731
     if style == "latex":
         lines.append("\\begin{align*}")
         for step in shown:
-            lines.append(f"{_show(derivation, step.source, 'latex')} &= {_show(derivation, step.target, 'latex')}"
-                         f" && {_note(derivation, step, 'latex', numbers)} \\\\")
+            lines.append(f"{tex(step.source)} &= {tex(step.target)} && {_note(derivation, step, 'latex', numbers)} \\\\")
         if cut:
             lines.append(f"&\\text{{{cut}}} \\\\")
-        lines.append(f"{_show(derivation, derivation.source, 'latex')} &= {_show(derivation, derivation.assembled, 'latex')} \\\\")
-        lines.append(f"&= {_show(derivation, derivation.result, 'latex')} && \\text{{simplify}}")
+        lines.append(f"{tex(derivation.source)} &= {tex(derivation.assembled)} \\\\")
+        lines.append(f"&= {tex(derivation.result)} && \\text{{simplify}}")
         lines.append("\\end{align*}")
     elif style == "markdown":
-        lines.append(f"**{_show(derivation, derivation.source, 'text')}**")
+        lines.append(f"**{plain(derivation.source)}**")
         lines.append("")
         for number, step in enumerate(shown, start=1):
-            lines.append(f"{number}. ${_show(derivation, step.source, 'latex')} = {_show(derivation, step.target, 'latex')}$"
-                         f" — {_note(derivation, step, 'markdown', numbers)}")
+            lines.append(f"{number}. ${tex(step.source)} = {tex(step.target)}$ — {_note(derivation, step, 'markdown', numbers)}")
         if cut:
             lines.append(f"\n*{cut}*")
         lines.append("")
-        lines.append(f"So ${_show(derivation, derivation.source, 'latex')} = {_show(derivation, derivation.assembled, 'latex')}"
-                     f" = {_show(derivation, derivation.result, 'latex')}$")
+        lines.append(f"So ${tex(derivation.source)} = {tex(derivation.assembled)} = {tex(derivation.result)}$")
         lines.append("")
         lines.append(f"**Result:** `{derivation.result_text}`")
     else:
-        lines.append(_show(derivation, derivation.source, "text"))
-        rows = [(f"  {n}. {_show(derivation, s.source, 'text')} = {_show(derivation, s.target, 'text')}",
-                 _note(derivation, s, "text", numbers)) for n, s in enumerate(shown, start=1)]
-        head = f"  so {_show(derivation, derivation.source, 'text')} = "
-        assembled, result = _show(derivation, derivation.assembled, "text"), _show(derivation, derivation.result, "text")
+        lines.append(plain(derivation.source))
+        rows = [(f"  {n}. {plain(s.source)} = {plain(s.target)}", _note(derivation, s, "text", numbers))
+                for n, s in enumerate(shown, start=1)]
+        head = f"  so {plain(derivation.source)} = "
+        assembled, result = plain(derivation.assembled), plain(derivation.result)
         rows.append((head + assembled, ""))
         if result != assembled:
             rows.append((" " * (len(head) - 2) + "= " + result, "simplify"))
@@ -111,7 +110,8 @@ def render(derivation: Derivation, style: str = "text", max_steps: int = DEFAULT
         for k, (left, note) in enumerate(rows):
             if cut and k == len(shown):
                 lines.append(f"  {cut}")
-            lines.append(f"{left.ljust(width) if len(left) < width else left + '    '}{note}".rstrip() if note else left)
+            padded = left.ljust(width) if len(left) < width else left + "    "
+            lines.append(f"{padded}{note}".rstrip() if note else left)
         lines.append(f"result: {derivation.result_text}")
     extra = [_verified(derivation), *derivation.notes]
     lines.extend(f"% {line}" if style == "latex" else f"\n{line}" if style == "markdown" else line
