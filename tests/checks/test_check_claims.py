@@ -251,6 +251,28 @@ def test_the_api_function_is_the_same_check():
     assert result.verdict == "correct" and result.document()["verdict"] == "correct"
 
 
+# ------------------------------------------------------------------ random formulas
+
+from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
+
+from conftest import formula_strategy  # noqa: E402
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(formula_strategy(["x"], ["sin", "cos", "exp", "tanh", "atan", "abs"], ["log", "sqrt"],
+                        square=lambda t: f"{t}**2", powers=True, branches=True, max_leaves=6))
+def test_the_derivative_passes_and_a_nudged_one_fails(text):
+    """The derivative `steps` derives (itself checked against AD rule by rule) is correct;
+    the same times 1 + 1e-9, plus 1e-9, is wrong — a relative error far above rounding."""
+    from diffcli.views.steps import derive
+
+    assume("x" in __import__("diffcli").parse(text).variables)
+    derivative = derive(text, "x", verify=False).result_text
+    assert check(text, derivative, symbolic=False).verdict in ("correct", "undecided")
+    nudged = check(text, f"({derivative})*(1 + 1e-9) + 1e-9", symbolic=False)
+    assert nudged.verdict in ("wrong", "undecided")
+
+
 # ------------------------------------------------------------------ the command
 
 def test_cli_exit_codes_and_text(cli):

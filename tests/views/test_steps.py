@@ -232,20 +232,11 @@ def test_the_command(cli):
 # ------------------------------------------------------------------ random formulas
 
 from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
-_LEAVES = st.sampled_from(["x", "y", "2", "0.5", "3*x", "x**2", "pi"])
+from conftest import formula_strategy  # noqa: E402
 
-
-def _grow(children):
-    unary = st.tuples(st.sampled_from(["sin({})", "cos({})", "exp({}/4)", "log({}**2 + 1)", "sqrt({}**2 + 1)",
-                                       "atan({})", "tanh({})", "-({})", "({})**3", "2**({}/8)", "abs({})"]), children)
-    binary = st.tuples(st.sampled_from(["({}) + ({})", "({}) - ({})", "({})*({})", "({})/(({})**2 + 1)",
-                                        "({})*({})*2"]), children, children)
-    return st.one_of(unary.map(lambda t: t[0].format(t[1])), binary.map(lambda t: t[0].format(t[1], t[2])))
-
-
-FORMULAS = st.recursive(_LEAVES, _grow, max_leaves=6)
+FORMULAS = formula_strategy(["x", "y"], ["sin", "cos", "exp", "tanh", "atan", "abs", "sigmoid"], ["log", "sqrt"],
+                            square=lambda t: f"{t}**2", powers=True, branches=True, max_leaves=6)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
