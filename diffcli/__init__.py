@@ -69,6 +69,47 @@ def hessian(expr: str | Graph, at: Mapping[str, Any], *, wrt: list[str] | None =
     return forward_over_reverse(problem.graph, problem.point, problem.wrt)
 
 
+def check(expr: str | Graph, claim: str | list[str], *, wrt: list[str] | None = None,
+          let: Mapping[str, Any] | None = None, order: int = 1, kind: str = "derivative",
+          at: list[Mapping[str, Any]] | None = None, samples: int | None = None, seed: int = 0,
+          symbolic: bool = True, symbolic_timeout: float | None = 5.0) -> Any:
+    """Is `claim` the derivative of `expr`? A `diffcli.checks.verdict.CheckResult`.
+
+    `claim` is a formula (dF/dx, or the `order`-th derivative), 'x: EXPR' parts or a list
+    for a gradient, or a list of lists with `kind="jacobian"`/`"hessian"`. It is compared
+    with reverse-mode AD at seeded points of F's domain (or only at the points `at`), then
+    confirmed by SymPy. `.verdict` is "correct", "wrong" (see `.counterexample`) or
+    "undecided" (no point of the domain to check at).
+
+    >>> result = check("sin(x)**2", "sin(2*x)")
+    >>> result.verdict, result.symbolic
+    ('correct', 'equivalent')
+    >>> check("x**2", "2*x + 1").counterexample.at
+    {'x': 0.0}
+    """
+    from diffcli.checks.domain import DEFAULT_SAMPLES
+    from diffcli.checks.verdict import check as check_claim
+
+    return check_claim(expr, claim, wrt=wrt, let=let, kind=kind, order=order, at=at,
+                       samples=DEFAULT_SAMPLES if samples is None else samples, seed=seed, symbolic=symbolic,
+                       symbolic_timeout=symbolic_timeout)
+
+
+def steps(expr: str | Graph, wrt: str | None = None, *, let: Mapping[str, Any] | None = None,
+          at: Mapping[str, Any] | None = None, verify: bool = True, symbolic_timeout: float | None = 5.0) -> Any:
+    """d/d`wrt` of `expr` rule by rule: a `diffcli.views.steps.Derivation` (`.steps`, `.result_text`).
+
+    Every step is checked against forward-mode AD, the result against AD and SymPy.
+
+    >>> d = steps("3*x**3 - 5*x**2")
+    >>> [s.rule for s in d.steps][:3], d.result_text
+    (['difference', 'constant multiple', 'power'], '9*x**2 - 10*x')
+    """
+    from diffcli.views.steps import derive
+
+    return derive(expr, wrt, let=let, at=at, verify=verify, symbolic_timeout=symbolic_timeout)
+
+
 def lagrange(objective: str, subject_to: list[str] | str, *, sense: str | None = None, starts: int = 20,
              start: list[Mapping[str, Any]] | None = None, seed: int = 0,
              box: str | Mapping[str, tuple[float, float]] | None = None, tol: float = 1e-10,
@@ -92,4 +133,4 @@ def lagrange(objective: str, subject_to: list[str] | str, *, sense: str | None =
                  sense=sense)
 
 
-__all__ = ["Graph", "__version__", "grad", "hessian", "jacobian", "jvp", "lagrange", "parse", "vjp"]
+__all__ = ["Graph", "__version__", "check", "grad", "hessian", "jacobian", "jvp", "lagrange", "parse", "steps", "vjp"]

@@ -75,3 +75,19 @@ def hessian(graph: Graph, point: Point, wrt: list[str], output: int = 0) -> np.n
     """
     grad_graph, grad_nodes = gradient_graph(graph, point, wrt, output)
     return jacobian_forward(grad_graph, point, wrt, outputs=grad_nodes)
+
+
+def derivative_graph(graph: Graph, point: Point, variable: str, order: int = 1, output: int = 0) -> tuple[Graph, int]:
+    """The graph of ∂ⁿf/∂xⁿ (f: output number `output`), by the reverse sweep in graph mode n times.
+
+    >>> from diffcli.ad.parse import parse
+    >>> g, node = derivative_graph(parse("x**3"), {"x": 1.0}, "x", 2)
+    >>> float(evaluate(g, {"x": 2.0}, upto=[node])[node])
+    12.0
+    """
+    current, node = graph, graph.outputs[output]
+    for _ in range(order):
+        source = current.copy()
+        source.outputs = [node]
+        current, (node,) = gradient_graph(source, point, [variable])
+    return current, node

@@ -56,6 +56,18 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+def exact_number(sp: Any, value: Any) -> Any:
+    """A float as the rational its shortest decimal spells: 3.7 -> 37/10, 2.0 -> 2 (π and e by name).
+
+    The number the user typed, exactly — not the binary neighbour of 3.7, whose 30
+    digits (3.70000000000000017763568394002504646778106689453125…) would fill a formula.
+    """
+    number = float(value)
+    if number in (math.pi, math.e):  # the language's constants `pi` and `e`
+        return sp.pi if number == math.pi else sp.E
+    return sp.Rational(repr(number))
+
+
 def _elementwise(sp: Any, convert: Any, args: list[Any], attrs: dict[str, Any]) -> Any:
     if any(isinstance(a, np.ndarray) for a in args):
         arrays = np.broadcast_arrays(*[np.asarray(a, dtype=object) for a in args])
@@ -66,12 +78,16 @@ def _elementwise(sp: Any, convert: Any, args: list[Any], attrs: dict[str, Any]) 
     return convert(sp, *args, **attrs)
 
 
-def to_sympy(graph: Graph, roots: list[int], point: Point | None = None) -> tuple[list[Any], dict[str, Any]]:
+def to_sympy(graph: Graph, roots: list[int], point: Point | None = None, *,
+             exact: bool = False) -> tuple[list[Any], dict[str, Any]]:
     """SymPy expressions for `roots`, and the symbols made for each variable.
 
     `detach(u)` becomes a fresh symbol standing for u's value at `point` (its
-    `.value`; None without a point), so its derivative is zero, as in AD.
+    `.value`; None without a point), so its derivative is zero, as in AD. With `exact`,
+    each constant is the decimal it spells (0.1 is 1/10; see `exact_number`) — before
+    SymPy folds any arithmetic on it.
     """
+    number = (lambda sp, v: exact_number(sp, v)) if exact else _number
     import sympy as sp
 
     needed = graph.ancestors(roots)
@@ -96,8 +112,8 @@ def to_sympy(graph: Graph, roots: list[int], point: Point | None = None) -> tupl
             exprs[node] = symbols[name]
         elif op == "const":
             value = np.asarray(attrs["value"])
-            exprs[node] = _number(sp, float(value)) if value.ndim == 0 else np.vectorize(
-                lambda v: _number(sp, float(v)), otypes=[object])(value)
+            exprs[node] = number(sp, float(value)) if value.ndim == 0 else np.vectorize(
+                lambda v: number(sp, float(v)), otypes=[object])(value)
         elif op == "detach":
             # One stand-in per entry: a detached tensor is a tensor of constants.
             value = values[node] if values is not None else None

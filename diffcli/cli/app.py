@@ -90,6 +90,7 @@ def _register() -> None:
     # Each command lives in its own module and adds itself to `app`.
     # The order here is the order of `diffcli --help`.
     from diffcli.cli.commands import grad, jvp, vjp, jacobian, hessian, diff, numeric, taylor, trace, graph, lagrange  # noqa: F401
+    from diffcli.cli.commands import check, steps  # noqa: F401
 
 
 _register()

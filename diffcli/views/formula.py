@@ -28,7 +28,8 @@ from diffcli.ad.evaluate import Point, evaluate
 from diffcli.ad.graph import Graph
 from diffcli.ad.problem import require_scalar
 from diffcli.views.naming import program_text
-from diffcli.ad.reverse import gradient_graph
+from diffcli.ad.transforms import derivative_graph
+from diffcli.checks.symbolic import exact_number
 
 MAX_ORDER = 10
 
@@ -49,18 +50,6 @@ class Formula:
     simplified_size: int | None = None
     status: str = "ok"  # ok | timed out | failed
     message: str = ""
-
-
-def exact_number(sp: Any, value: Any) -> Any:
-    """A float as the rational its shortest decimal spells: 3.7 -> 37/10, 2.0 -> 2 (π and e by name).
-
-    The number the user typed, exactly — not the binary neighbour of 3.7, whose 30
-    digits (3.70000000000000017763568394002504646778106689453125…) would fill a formula.
-    """
-    number = float(value)
-    if number in (math.pi, math.e):  # the language's constants `pi` and `e`
-        return sp.pi if number == math.pi else sp.E
-    return sp.Rational(repr(number))
 
 
 def _readable(sp: Any, number: Any) -> Any:
@@ -102,16 +91,6 @@ def cse_size(expr: Any) -> int:
     return sum(1 + tree_size(value) for _, value in replacements) + sum(tree_size(e) for e in reduced)
 
 
-def ad_derivative(graph: Graph, point: Point, variable: str, order: int) -> tuple[Graph, int]:
-    """The graph of ∂ⁿf/∂xⁿ, by running the reverse sweep in graph mode n times."""
-    current, node = graph, graph.outputs[0]
-    for _ in range(order):
-        source = current.copy()
-        source.outputs = [node]
-        current, (node,) = gradient_graph(source, point, [variable])
-    return current, node
-
-
 def derivative_formulas(graph: Graph, point: Point, wrt: list[str], order: int = 1, *,
                         constants: dict[str, Any] | None = None, timeout: float | None = 10.0,
                         simplify: bool = True) -> list[Formula]:
@@ -122,7 +101,7 @@ def derivative_formulas(graph: Graph, point: Point, wrt: list[str], order: int =
     require_scalar(graph, "diff", evaluate(graph, point, upto=graph.outputs[:1]), 0)
     formulas = []
     for variable in wrt:
-        ad_graph, node = ad_derivative(graph, point, variable, order)
+        ad_graph, node = derivative_graph(graph, point, variable, order)
         label = f"d{order if order > 1 else ''}f_d{variable}{order if order > 1 else ''}"
         formula = Formula(variable, order, ad_graph.size([node]), program_text(ad_graph, [node], [label]))
         _symbolic(formula, graph, point, constants or {}, timeout, simplify)

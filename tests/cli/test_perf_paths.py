@@ -59,7 +59,7 @@ def test_only_the_invoked_command_is_built_and_help_sees_all():
 
     app_module = sys.modules["diffcli.cli.app"]
     everything = app_module.app.registered_commands
-    assert len(everything) == 11
+    assert len(everything) == 13
     picked = app_module._invoked_commands(["grad", "x", "--at", "x=1"])
     assert [info.callback.__name__ for info in picked] == ["grad"]
     assert [info.name for info in app_module._invoked_commands(["taylor"])] == ["taylor"]
@@ -71,7 +71,7 @@ def test_cli_help_and_unknown_command_still_list_every_command():
     listing = run_cli("--help")
     assert listing.returncode == 0
     for name in ("grad", "jvp", "vjp", "jacobian", "hessian", "diff", "numeric", "taylor", "trace", "graph",
-                 "lagrange"):
+                 "lagrange", "check", "steps"):
         assert name in listing.stdout
     typo = run_cli("gard", "x")
     assert typo.returncode == 2 and "gard" in typo.stderr

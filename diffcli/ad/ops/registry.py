@@ -47,6 +47,9 @@ class Primitive:
     * `symbol`, `precedence` (binding strength as an infix or prefix operator), `prefix`
       (written before its operand: -x), `public` (the name a user knows, for ops only
       derivative rules make: smul is mul): how views write the op;
+    * `rule`: the name a calculus course gives its derivative rule when every argument
+      depends on x (sum, product, quotient, …; `steps` names the partial cases and the
+      chain rule itself); None: the derivative of the function itself ("derivative of sin");
     * `commutative`: its two arguments may be swapped;
     * `complex_safe`: analytic where its real version is defined, with an `impl` that
       accepts complex input, so the complex step f(x + ih) is meaningful through it;
@@ -78,6 +81,7 @@ class Primitive:
     to_sympy: Callable[..., Any] | None = None
     description: str = ""
     tags: frozenset[str] = field(default_factory=frozenset)
+    rule: str | None = None
     commutative: bool = False
     complex_safe: bool = False
     truth_args: tuple[int, ...] = ()

@@ -35,24 +35,24 @@ def zero_derivative(name: str, impl: Callable[..., Any], **facts: Any) -> None:
 
 # Arithmetic. The chain rule's own product `smul` is like mul, but 0·∞ = 0 (see `chain`).
 elementwise("add", np.add, lambda ans, x, y: ONE, lambda ans, x, y: ONE, symbol="+", precedence=1,
-            commutative=True, complex_safe=True, identity=(0.0, 0.0), to_sympy=lambda sp, x, y: x + y)
+            commutative=True, complex_safe=True, identity=(0.0, 0.0), rule="sum", to_sympy=lambda sp, x, y: x + y)
 elementwise("sub", np.subtract, lambda ans, x, y: ONE, lambda ans, x, y: MINUS_ONE, symbol="-", precedence=1,
-            complex_safe=True, identity=(None, 0.0), to_sympy=lambda sp, x, y: x - y)
+            complex_safe=True, identity=(None, 0.0), rule="difference", to_sympy=lambda sp, x, y: x - y)
 elementwise("mul", np.multiply, lambda ans, x, y: y, lambda ans, x, y: x, symbol="*", precedence=2,
-            commutative=True, complex_safe=True, identity=(1.0, 1.0), to_sympy=lambda sp, x, y: x * y)
+            commutative=True, complex_safe=True, identity=(1.0, 1.0), rule="product", to_sympy=lambda sp, x, y: x * y)
 elementwise("smul", kernels.strong_multiply, lambda ans, x, y: y, lambda ans, x, y: x, symbol="*", public="mul",
             commutative=True, complex_safe=True, identity=(1.0, 1.0), absorbing=0.0, tags=frozenset({"out"}),
-            to_sympy=lambda sp, x, y: x * y)
+            rule="product", to_sympy=lambda sp, x, y: x * y)
 elementwise("div", np.divide, lambda ans, x, y: 1.0 / y, lambda ans, x, y: neg(ans / y), symbol="/",
             precedence=2, complex_safe=True, identity=(None, 1.0), domain=domains.div_domain,
-            to_sympy=lambda sp, x, y: x / y)
+            rule="quotient", to_sympy=lambda sp, x, y: x / y)
 elementwise("pow", kernels.power,
             lambda ans, x, y: smul(y, power(x, y - 1.0)),
             lambda ans, x, y: smul(ans, log_(x)),
             symbol="**", precedence=4, complex_safe=True, identity=(None, 1.0), domain=domains.pow_domain,
-            tags=frozenset({"out"}), to_sympy=lambda sp, x, y: x**y)
+            tags=frozenset({"out"}), rule="general power", to_sympy=lambda sp, x, y: x**y)
 elementwise("neg", np.negative, lambda ans, x: MINUS_ONE, symbol="-", precedence=3, prefix=True,
-            involution=True, complex_safe=True, to_sympy=lambda sp, x: -x)
+            involution=True, complex_safe=True, rule="constant multiple", to_sympy=lambda sp, x: -x)
 
 # Elementary functions: analytic, so the complex step goes through them. Each derivative is
 # written in a form that is accurate to a few ulps wherever it is representable:

@@ -53,7 +53,7 @@ def _where_vjp(branch: int) -> Callable[..., Any]:
 
 
 register(Primitive(
-    name="where", impl=kernels.where, linear=(1, 2),
+    name="where", impl=kernels.where, linear=(1, 2), rule="branch",
     vjps=(None, _where_vjp(1), _where_vjp(2)),
     truth_args=(0,), tags=frozenset({"elementwise"}), result_size=kernels.broadcast_entries,
     to_sympy=lambda sp, c, a, b: sp.Piecewise((a, c), (b, True)),
