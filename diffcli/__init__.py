@@ -20,11 +20,11 @@ from diffcli.ad.parse import parse
 def grad(expr: str | Graph, at: Mapping[str, Any], *, wrt: list[str] | None = None,
          let: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """∇f at a point by reverse-mode AD, as {variable: value}."""
-    from diffcli.ad.problem import make_problem
+    from diffcli.ad.problem import make_problem, scalar_output
     from diffcli.ad.reverse import gradient_reverse
 
     problem = make_problem(expr, at, let, wrt)
-    return gradient_reverse(problem.graph, problem.point, problem.wrt)[1]
+    return gradient_reverse(scalar_output(problem.graph, problem.point), problem.point, problem.wrt)[1]
 
 
 def jvp(expr: str | Graph, at: Mapping[str, Any], direction: Mapping[str, Any], *,
