@@ -59,6 +59,8 @@ def trace_command(
         print_json({
             "expr": problem.expr, "at": problem.point, "mode": mode, "output": result.output,
             "direction": result.direction, "warnings": result.warnings,
+            "path": [{"kind": p.kind, "line": p.line, "column": p.column, "condition": p.condition,
+                      "outcome": p.outcome, "times": p.times} for p in result.path],
             "steps": [{"name": s.name, "op": s.op, "inputs": s.inputs, "expr": s.expression,
                        "value": s.value, key: s.derivative, "rule": s.rule} for s in result.steps],
         })
@@ -87,3 +89,7 @@ def render_trace(result: Any) -> None:
         table.add_row(escape(step.name), escape(definition), number(step.value), number(step.derivative),
                       escape(step.rule or ""))
     console.print(table)
+    if result.path:
+        console.print("path taken by the program at this point (its decisions, in order):", markup=False)
+        for step in result.path:
+            console.print(f"  {step.text()}", markup=False, highlight=False)
