@@ -53,9 +53,22 @@ class ExpressionBuilder:
         self.given = frozenset(point or ())
         self.values: list[Any] = []
         self.varying: list[bool] = []  # does the node's value depend on a variable?
+        self.incomplete = False  # has a variable without a value been met?
         self.first_read: dict[str, ast.AST] = {}  # where each input variable is first read
+        self.constants: dict[tuple[float, float], int] = {}
+        self.places: dict[int, tuple[ast.AST, int, int, str]] = {}  # a decision's line, column and text
 
     # ------------------------------------------------------------------ graph nodes
+
+    def constant_node(self, number: Any) -> int:
+        """A constant node; numbers written in a loop are looked up, not rebuilt, on each pass."""
+        key = (number, math.copysign(1.0, number)) if type(number) is float else None
+        found = self.constants.get(key) if key is not None else None
+        if found is None:
+            found = self.emit("const", (), {"value": ConstValue(number)})
+            if key is not None:
+                self.constants[key] = found
+        return found
 
     def emit(self, op: str, inputs: tuple[int, ...], attrs: dict[str, Any]) -> int:
         node = self.graph.add(op, inputs, tuple(sorted(attrs.items())))
@@ -71,13 +84,13 @@ class ExpressionBuilder:
     def fail(self, message: str, node: ast.AST) -> UsageError:
         return self.source.error(message, node)
 
-    def constant_node(self, number: Any) -> int:
-        return self.emit("const", (), {"value": ConstValue(number)})
-
     # ------------------------------------------------------------------ values, lazily
 
     def value_of(self, node: int, where: ast.AST, purpose: str) -> Any:
-        """The value of `node` at the point, computing the graph up to it on first need."""
+        """The value of `node` at the point, computing the graph up to it on first need.
+
+        `purpose` says what needs it, for the error without a point; `{}` there stands for
+        the text of `where` (filled in only then: a loop asks on every pass)."""
         values, varying, graph = self.values, self.varying, self.graph
         if len(values) <= node:
             ops, inputs, attrs = graph.ops, graph.inputs, graph.attrs
@@ -87,25 +100,30 @@ class ExpressionBuilder:
                     if op == "const":
                         values.append(attrs[k][0][1].value)
                         varying.append(False)
-                    elif op == "var":
+                        continue
+                    if op == "var":
                         name = attrs[k][0][1]
                         known = self.point is not None and name in self.point
-                        values.append(self.point[name] if known else _UNKNOWN)
+                        values.append(self.point[name] if known else _UNKNOWN)  # type: ignore[index]
                         varying.append(True)
-                    else:
-                        varying.append(any(varying[j] for j in inputs[k]))
-                        args = [values[j] for j in inputs[k]]
-                        if any(a is _UNKNOWN for a in args):
-                            values.append(_UNKNOWN)
-                        else:
-                            values.append(evaluate_node(graph, k, args))
-                    self.account(values[k])
+                        self.incomplete = self.incomplete or not known
+                        continue
+                    parents = inputs[k]
+                    varying.append(True in [varying[j] for j in parents])
+                    args = [values[j] for j in parents]
+                    if self.incomplete and any(a is _UNKNOWN for a in args):
+                        values.append(_UNKNOWN)
+                        continue
+                    value = evaluate_node(graph, k, args)
+                    values.append(value)
+                    if type(value) is np.ndarray:
+                        self.account(value)
         value = values[node]
         if value is _UNKNOWN:
             raise self.needs_point(node, where, purpose)
         return value
 
-    def account(self, value: Any) -> None:
+    def account(self, value: np.ndarray) -> None:
         """Hook for the interpreter, which bounds the memory a program's values take."""
 
     def needs_point(self, node: int, where: ast.AST, purpose: str) -> UsageError:
@@ -115,13 +133,19 @@ class ExpressionBuilder:
         name = names[0] if names else "?"
         if self.point is not None:
             return self.fail(f"no value given for the variable '{name}' (add it to --at, e.g. --at {name}=1)", where)
-        return self.fail(f"{purpose} depends on the value of '{name}': a program runs at a point, so give "
+        return self.fail(f"{purpose.format(self.source.snippet(where))} depends on the value of '{name}': "
+                         f"a program runs at a point, so give "
                          f"one (--at {name}=...)", where)
 
     def decide(self, node: int, where: ast.AST, kind: str) -> bool:
         """The truth of a condition, by NumPy's rules for one-element tensors; recorded if it varies."""
         what = "the condition" if kind != "if-expression" else "the condition of `a if c else b`"
-        value = np.asarray(self.value_of(node, where, f"{what} `{self.source.snippet(where)}`"), dtype=np.float64)
+        value = self.value_of(node, where, what + " `{}`")
+        if type(value) is np.float64 and value == value:  # the common case: a number, not NaN
+            outcome = bool(value != 0)
+            self.record(node, outcome, kind, where)
+            return outcome
+        value = np.asarray(value, dtype=np.float64)
         if value.size != 1:
             raise self.fail(f"{what} `{self.source.snippet(where)}` has shape {value.shape}: the truth of a tensor "
                             "with several entries is ambiguous; ask all(...) or any(...), or compare a number "
@@ -139,18 +163,23 @@ class ExpressionBuilder:
         """A whole number from a value (a range bound, an index); recorded if it varies."""
         value = np.asarray(self.value_of(node, where, what), dtype=np.float64)
         if value.size != 1:
-            raise self.fail(f"{what} must be one whole number, not a tensor of shape {value.shape}", where)
+            raise self.fail(f"{what.format(self.source.snippet(where))} must be one whole number, "
+                            f"not a tensor of shape {value.shape}", where)
         number = float(value.reshape(()))
         if not (math.isfinite(number) and number.is_integer()):
-            raise self.fail(f"{what} must be a whole number, got {number:.15g}", where)
+            raise self.fail(f"{what.format(self.source.snippet(where))} must be a whole number, "
+                            f"got {number:.15g}", where)
         outcome = int(number)
         self.record(node, outcome, kind, where)
         return outcome
 
     def record(self, node: int, outcome: bool | int, kind: str, where: ast.AST) -> None:
         if self.varying[node]:  # value_of computed it: a decision on constants is the same everywhere
-            line, column = self.source.start(where)
-            self.graph.decisions.append(Decision(node, outcome, kind, line, column, self.source.snippet(where)))
+            known = self.places.get(id(where))
+            if known is None:
+                known = self.places[id(where)] = (where, *self.source.start(where), self.source.snippet(where))
+            _, line, column, text = known
+            self.graph.decisions.append(Decision(node, outcome, kind, line, column, text))
 
     # ------------------------------------------------------------------ the walker
 
@@ -216,11 +245,12 @@ class ExpressionBuilder:
         raise self.fail(f"{describe(node)} is not allowed in a formula", node)
 
     def node(self, node: ast.AST, kids: list[int]) -> int:  # noqa: C901 - one case per syntax
-        if isinstance(node, ast.Constant):
-            return self.constant(node)
-        if isinstance(node, ast.Name):
-            return self.name(node)
-        if isinstance(node, ast.BinOp):
+        kind = type(node)
+        if kind is ast.Name:
+            return self.name(node)  # type: ignore[arg-type]
+        if kind is ast.Constant:
+            return self.constant(node)  # type: ignore[arg-type]
+        if kind is ast.BinOp:
             op = BINARY.get(type(node.op))
             if op is None:
                 raise self.fail(f"{describe(node.op)} is not supported", node)
@@ -269,7 +299,7 @@ class ExpressionBuilder:
         (a recursive function needs this for its base case); a tensor condition selects
         entry by entry, as where(c, a, b)."""
         test = self.expression(node.test)
-        condition = np.asarray(self.value_of(test, node.test, f"the condition `{self.source.snippet(node.test)}`"))
+        condition = np.asarray(self.value_of(test, node.test, "the condition `{}`"))
         if condition.size != 1:
             body, orelse = self.expression(node.body), self.expression(node.orelse)
             self.current = node
@@ -278,6 +308,8 @@ class ExpressionBuilder:
 
     def constant(self, node: ast.Constant) -> int:
         value = node.value
+        if type(value) is float and math.isfinite(value) or type(value) is int and abs(value) < 2 ** 53:
+            return self.constant_node(float(value))
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             kind = "a string" if isinstance(value, (str, bytes)) else repr(value)
             if isinstance(value, complex):
@@ -370,7 +402,7 @@ class ExpressionBuilder:
         if len(node.args) != 1 or node.keywords:
             raise self.fail("len() takes 1 argument", node)
         argument = self.expression(node.args[0])
-        value = self.value_of(argument, node, f"len({self.source.snippet(node.args[0])})")
+        value = self.value_of(argument, node.args[0], "len({})")
         if np.ndim(value) == 0:
             raise self.fail("len() of a number: it has no length (give a vector or a matrix)", node)
         self.current = node
@@ -390,7 +422,7 @@ class ExpressionBuilder:
             return None
         if isinstance(node, ast.Constant) or not self.program_mode and not isinstance(node, ast.Name):
             raise self.fail(f"{what} needs a whole number written out", node)
-        return self.whole_number(self.expression(node), node, what, "index")
+        return self.whole_number(self.expression(node), node, what + " `{}`", "index")
 
     def static_index(self, node: ast.AST) -> tuple:
         """An index like `x[0]`, `x[1:]`, `A[:, 0]`, `x[i]` as a hashable description."""

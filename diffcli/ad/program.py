@@ -17,7 +17,7 @@ The output is the last statement: an expression, or the value a final assignment
 >>> from diffcli.ad.parse import parse_at
 >>> graph = parse_at("y = x*2\\nwhile y < 10:\\n    y = y*2\\ny", {"x": 1.5})
 >>> [d.outcome for d in graph.decisions], [graph.labels[n] for n in sorted(graph.labels)]
-([True, True, True, False], ['y₀', 'y₁', 'y₂', 'y₃'])
+([True, True, False], ['y₀', 'y₁', 'y₂'])
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ from diffcli.ad.source import Source
 from diffcli.errors import UsageError
 
 # The limits of one run, tunable here (README, Limits). A program stops with one line
-# naming the loop or call that ran away, never hangs: 100,000 steps take about a second.
-MAX_ITERATIONS = 100_000          # loop iterations and function calls, in total
+# naming the loop or call that ran away, never hangs: 50,000 steps of a small loop take
+# about a second (bench/RESULTS.md, programs).
+MAX_ITERATIONS = 50_000           # loop iterations and function calls, in total
 MAX_CALL_DEPTH = 200              # nested calls of the program's own functions
 MAX_PROGRAM_ENTRIES = 50_000_000  # numbers held by all the values one run computes (400 MB)
 
@@ -100,6 +101,7 @@ class Interpreter(ExpressionBuilder):
         self.function_names: set[str] = set()
         self.output_name: str | None = None
         self.local_sets: dict[int, frozenset[str]] = {}
+        self.plans: dict[int, tuple[ast.AST, list[tuple[ast.AST, tuple[int, ...]]]]] = {}
 
     # ------------------------------------------------------------------ the run
 
@@ -262,8 +264,7 @@ class Interpreter(ExpressionBuilder):
 
     def augmented(self, statement: ast.AugAssign) -> int:
         target = statement.target
-        current = self.name(ast.Name(target.id, ast.Load(), lineno=target.lineno, col_offset=target.col_offset,  # type: ignore[attr-defined]
-                                     end_lineno=target.end_lineno, end_col_offset=target.end_col_offset))
+        current = self.name(target)  # type: ignore[arg-type] - reads the name's value, as y += 1 does
         right = self.expression(statement.value)
         self.current = statement
         node = self.emit(BINARY[type(statement.op)], (current, right), {})
@@ -303,7 +304,7 @@ class Interpreter(ExpressionBuilder):
         """y + ε_y with ε_y = 0: ∂out/∂ε_y is y's own gradient (PyTorch's retain_grad), even where
         hash-consing merged y with an equal expression."""
         variable = RETAIN_PREFIX + name
-        shape = np.shape(self.value_of(node, statement, f"'{name}'"))
+        shape = np.shape(self.value_of(node, statement, "'" + name.replace("{", "{{").replace("}", "}}") + "'"))
         self.point = {**(self.point or {}), variable: np.zeros(shape) if shape else np.float64(0.0)}
         self.retained[name] = variable
         self.current = statement
@@ -349,7 +350,7 @@ class Interpreter(ExpressionBuilder):
         bounds = []
         for argument in statement.iter.args:  # type: ignore[attr-defined]
             bounds.append(self.whole_number(self.expression(argument), argument,
-                                            f"range() needs whole numbers: `{self.source.snippet(argument)}`",
+                                            "the range() bound `{}`",
                                             "range"))
         if len(bounds) == 3 and bounds[2] == 0:
             raise self.fail("range() step must not be zero", statement.iter)
@@ -401,9 +402,38 @@ class Interpreter(ExpressionBuilder):
         return found
 
     def call_children(self, node: ast.Call) -> list[ast.AST]:
-        if isinstance(node.func, ast.Name) and isinstance(self.find(node.func.id)[0], UserFunction):
+        if isinstance(node.func, ast.Name) and node.func.id in self.function_names:
             return list(node.args)
         return super().call_children(node)
+
+    def expression(self, root: ast.AST) -> int:
+        """Like the formula walker, from a plan made once per expression: a loop runs it often."""
+        plan = self.plans.get(id(root))
+        if plan is None:
+            plan = self.plans[id(root)] = (root, self.plan(root))
+        outer = self.current
+        results: list[int] = []
+        for node, kids in plan[1]:
+            self.current = node
+            results.append(self.node(node, [results[k] for k in kids]))
+        self.current = outer
+        return results[-1]
+
+    def plan(self, root: ast.AST) -> list[tuple[ast.AST, tuple[int, ...]]]:
+        """The expression's nodes children first, each with the positions of its children's results
+        (the syntax was checked before the run)."""
+        order: list[tuple[ast.AST, tuple[int, ...]]] = []
+        position: dict[int, int] = {}
+        stack: list[tuple[ast.AST, bool]] = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                position[id(node)] = len(order)
+                order.append((node, tuple(position[id(c)] for c in self.children(node))))
+                continue
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(self.children(node)))
+        return order
 
     def call(self, node: ast.Call, kids: list[int]) -> int:
         if isinstance(node.func, ast.Name):
@@ -449,14 +479,13 @@ class Interpreter(ExpressionBuilder):
                              self.loops[-1])
         return super().too_large()
 
-    def account(self, value: Any) -> None:
-        if type(value) is np.ndarray:
-            self.entries += value.size
-            if self.entries > MAX_PROGRAM_ENTRIES:
-                where = self.loops[-1] if self.loops else self.current
-                message = (f"the program's values hold more than {MAX_PROGRAM_ENTRIES:,} numbers in all "
-                           "(the memory limit of one run)")
-                raise self.fail(message, where) if where is not None else UsageError(message)
+    def account(self, value: np.ndarray) -> None:
+        self.entries += value.size
+        if self.entries > MAX_PROGRAM_ENTRIES:
+            where = self.loops[-1] if self.loops else self.current
+            message = (f"the program's values hold more than {MAX_PROGRAM_ENTRIES:,} numbers in all "
+                       "(the memory limit of one run)")
+            raise self.fail(message, where) if where is not None else UsageError(message)
 
 
 def assigned_names(body: list[ast.stmt]) -> frozenset[str]:

@@ -45,6 +45,9 @@ class Source:
         self.rewritten_lines = lines
         self.text = "\n".join(lines)
         self._char_starts: dict[int, list[int]] = {}
+        # Programs ask for the same node's position on every iteration: remember it, keeping
+        # the node alive so its id is never reused for another.
+        self._positions: dict[int, tuple[ast.AST, tuple[int, int]]] = {}
 
     def column(self, line: int, char_offset: int) -> int:
         """1-based column in the user's text of 0-based `char_offset` in the rewritten line."""
@@ -66,6 +69,14 @@ class Source:
 
     def node_position(self, node: ast.AST) -> tuple[int, int]:
         """Where a node starts — for a binary operation or comparison, where its operator is."""
+        known = self._positions.get(id(node))
+        if known is not None:
+            return known[1]
+        position = self._node_position(node)
+        self._positions[id(node)] = (node, position)
+        return position
+
+    def _node_position(self, node: ast.AST) -> tuple[int, int]:
         left = node.left if isinstance(node, (ast.BinOp, ast.Compare)) else None
         if left is not None and left.end_lineno is not None:
             line = left.end_lineno
