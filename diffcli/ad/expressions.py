@@ -56,6 +56,7 @@ class ExpressionBuilder:
         self.incomplete = False  # has a variable without a value been met?
         self.first_read: dict[str, ast.AST] = {}  # where each input variable is first read
         self.constants: dict[tuple[float, float], int] = {}
+        self.assigned_later: frozenset[str] = frozenset()  # a formula's assigned names: not inputs
         self.places: dict[int, tuple[ast.AST, int, int, str]] = {}  # a decision's line, column and text
 
     # ------------------------------------------------------------------ graph nodes
@@ -104,6 +105,9 @@ class ExpressionBuilder:
                     if op == "var":
                         name = attrs[k][0][1]
                         known = self.point is not None and name in self.point
+                        if not known and self.point is not None:
+                            raise self.fail(f"no value given for the variable '{name}' (add it to --at, "
+                                            f"e.g. --at {name}=1)", self.first_read.get(name, where))
                         values.append(self.point[name] if known else _UNKNOWN)  # type: ignore[index]
                         varying.append(True)
                         self.incomplete = self.incomplete or not known
@@ -339,8 +343,8 @@ class ExpressionBuilder:
     def lookup(self, name: str, node: ast.Name) -> int | None:
         """The node a program name holds, or None if the name is not assigned (an input)."""
         found = self.names.get(name)
-        if found is not None and not isinstance(found, int):
-            raise self.fail(f"'{name}' is a function: call it, as in {name}(x)", node)
+        if found is None and name in self.assigned_later and name not in self.given:
+            raise self.fail(f"'{name}' is used before it is assigned", node)
         return found
 
     def input_variable(self, name: str, node: ast.AST) -> int:
@@ -448,6 +452,8 @@ class ExpressionBuilder:
         body = module.body
         if not body:
             raise UsageError("the expression is empty", column=1)
+        self.assigned_later = frozenset(t.id for s in body if isinstance(s, ast.Assign)
+                                        for t in s.targets if isinstance(t, ast.Name))
         for position, statement in enumerate(body):
             last = position == len(body) - 1
             if isinstance(statement, ast.Assign):

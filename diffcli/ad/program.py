@@ -473,6 +473,14 @@ class Interpreter(ExpressionBuilder):
 
     # ------------------------------------------------------------------ limits
 
+    def emit(self, op: str, inputs: tuple[int, ...], attrs: dict[str, Any]) -> int:
+        """Each node is computed as soon as it is made, like PyTorch's eager ops: a shape error
+        names its own line, and the memory a run takes is bounded as it grows."""
+        node = super().emit(op, inputs, attrs)
+        if self.point is not None and len(self.values) <= node:
+            self.value_of(node, self.current if self.current is not None else ast.Pass(), "this value")
+        return node
+
     def too_large(self) -> UsageError:
         if self.loops:
             return self.fail(f"the loop built more than {MAX_NODES:,} graph nodes (the graph-size limit)",

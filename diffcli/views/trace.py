@@ -80,7 +80,7 @@ def path_taken(graph: Graph) -> list[PathStep]:
     """The decisions that chose a program's path, equal ones in a row counted once.
 
     >>> from diffcli.ad.parse import parse_at
-    >>> g = parse_at("y = x\nwhile y < 10:\n    y = y*2\ny", {"x": 1.5})
+    >>> g = parse_at("y = x\\nwhile y < 10:\\n    y = y*2\\ny", {"x": 1.5})
     >>> [step.text() for step in path_taken(g)]
     ['line 2, column 7: while `y < 10` → true ×3', 'line 2, column 7: while `y < 10` → false']
     """
