@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
+
+from conftest import ROOT
 
 DOUBLING = "y = x * 2\nwhile y.norm() < 1000:\n    y = y * 2\ny\n"
 LOOP_AND_BRANCH = """def f(a):
@@ -149,3 +155,13 @@ def test_programs_refused_with_a_clear_line(cli, args, message):
     result = cli(*args)
     assert result.exit_code == 2
     assert message in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.skipif(shutil.which("jq") is None or shutil.which("bash") is None, reason="needs bash and jq")
+def test_the_programs_example_script_checks_its_answers():
+    env = {**os.environ, "DIFFCLI": f"{sys.executable} -m diffcli", "NO_COLOR": "1",
+           "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    result = subprocess.run(["bash", str(ROOT / "examples" / "programs.sh")], capture_output=True, text=True,
+                            env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "all program checks passed" in result.stdout
