@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 
@@ -330,13 +330,11 @@ class Interpreter(ExpressionBuilder):
             raise self.fail(f"{what} stopped after {MAX_ITERATIONS:,} loop iterations and calls in all "
                             "(the limit of one program run): a loop that never ends?", where)
 
-    def while_loop(self, statement: ast.While) -> Any:
+    def loop(self, statement: ast.While | ast.For, passes: Iterator[None]) -> Any:
+        """The body once per pass: `break` ends the loop, `return` leaves it, else its `else` block runs."""
         self.loops.append(statement)
         try:
-            while True:
-                self.tick(statement, "the while loop")
-                if not self.condition(statement.test, "while"):
-                    break
+            for _ in passes:
                 signal = self.block(statement.body)
                 if signal == _BREAK:
                     return None
@@ -346,29 +344,31 @@ class Interpreter(ExpressionBuilder):
             self.loops.pop()
         return self.block(statement.orelse)
 
+    def while_loop(self, statement: ast.While) -> Any:
+        def passes() -> Iterator[None]:
+            while True:
+                self.tick(statement, "the while loop")
+                if not self.condition(statement.test, "while"):
+                    return
+                yield
+
+        return self.loop(statement, passes())
+
     def for_loop(self, statement: ast.For) -> Any:
-        bounds = []
-        for argument in statement.iter.args:  # type: ignore[attr-defined]
-            bounds.append(self.whole_number(self.expression(argument), argument,
-                                            "the range() bound `{}`",
-                                            "range"))
+        bounds = [self.whole_number(self.expression(argument), argument, "the range() bound `{}`", "range")
+                  for argument in statement.iter.args]  # type: ignore[attr-defined]
         if len(bounds) == 3 and bounds[2] == 0:
             raise self.fail("range() step must not be zero", statement.iter)
-        self.loops.append(statement)
-        try:
+
+        def passes() -> Iterator[None]:
             for counter in range(*bounds):
                 self.tick(statement, "the for loop")
                 self.current = statement.target
                 self.bind(statement.target, self.constant_node(float(counter)), statement,  # type: ignore[arg-type]
                           counter=True)
-                signal = self.block(statement.body)
-                if signal == _BREAK:
-                    return None
-                if isinstance(signal, _Return):
-                    return signal
-        finally:
-            self.loops.pop()
-        return self.block(statement.orelse)
+                yield
+
+        return self.loop(statement, passes())
 
     # ------------------------------------------------------------------ functions
 

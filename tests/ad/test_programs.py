@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import diffcli
+from conftest import ROOT
 from diffcli.ad import program
 from diffcli.ad.evaluate import evaluate
-from diffcli.ad.forward import gradient_forward
 from diffcli.ad.parse import parse, parse_at
 from diffcli.ad.problem import make_problem
 from diffcli.ad.program import retained_gradients
@@ -25,24 +25,10 @@ from diffcli.ad.reverse import gradient_reverse
 from diffcli.checks.compare import compare_gradient
 from diffcli.errors import MathError, UsageError
 
-# The course's first example: a while loop doubling y until its norm passes 1000, then y.backward(v).
-DOUBLING = """y = x * 2
-while y.norm() < 1000:
-    y = y * 2
-y
-"""
-# The course's second example: a loop and a branch; a.grad == d / a at every a.
-LOOP_AND_BRANCH = """def f(a):
-    b = a * 2
-    while b.norm() < 1000:
-        b = b * 2
-    if b.sum() > 0:
-        c = b
-    else:
-        c = 100 * b
-    return c
-f(a)
-"""
+# The course's two examples, as examples/programs.sh runs them: a while loop doubling y until its
+# norm passes 1000, then y.backward(v); and a loop and a branch, where a.grad == d / a at every a.
+DOUBLING = (ROOT / "examples" / "programs" / "doubling.py").read_text()
+LOOP_AND_BRANCH = (ROOT / "examples" / "programs" / "loop_and_branch.py").read_text()
 
 
 def value(text: str, **point):

@@ -13,18 +13,10 @@ import pytest
 
 from conftest import ROOT
 
-DOUBLING = "y = x * 2\nwhile y.norm() < 1000:\n    y = y * 2\ny\n"
-LOOP_AND_BRANCH = """def f(a):
-    b = a * 2
-    while b.norm() < 1000:
-        b = b * 2
-    if b.sum() > 0:
-        c = b
-    else:
-        c = 100 * b
-    return c
-f(a)
-"""
+# The course's two examples, as examples/programs.sh runs them: a while loop doubling y until its
+# norm passes 1000, then y.backward(v); and a loop and a branch, where a.grad == d / a at every a.
+DOUBLING = (ROOT / "examples" / "programs" / "doubling.py").read_text()
+LOOP_AND_BRANCH = (ROOT / "examples" / "programs" / "loop_and_branch.py").read_text()
 BRANCHES = "if x > 1:\n    y = x * x\nelif x > 0:\n    y = 2 * x - 1\nelse:\n    y = 3 * x - 1\ny"
 SEED_X = "x=[0.0475,-0.6505,-1.0864]"
 
