@@ -14,7 +14,7 @@ from typing import Any, Mapping
 __version__ = "0.1.0"
 
 from diffcli.ad.graph import Graph
-from diffcli.ad.parse import parse
+from diffcli.ad.parse import parse, parse_at
 
 
 def grad(expr: str | Graph, at: Mapping[str, Any], *, wrt: list[str] | None = None,
@@ -92,4 +92,4 @@ def lagrange(objective: str, subject_to: list[str] | str, *, sense: str | None =
                  sense=sense)
 
 
-__all__ = ["Graph", "__version__", "grad", "hessian", "jacobian", "jvp", "lagrange", "parse", "vjp"]
+__all__ = ["Graph", "__version__", "grad", "hessian", "jacobian", "jvp", "lagrange", "parse", "parse_at", "vjp"]

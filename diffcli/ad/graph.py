@@ -160,8 +160,7 @@ class Graph:
             columns=dict(self.columns),
             variables=dict(self.variables),
             source=self.source,
-            decisions=list(self.decisions),
-            rerun=self.rerun,
+            decisions=list(self.decisions),  # rerun is not copied: a copy may grow other outputs
             _index=dict(self._index),
         )
 

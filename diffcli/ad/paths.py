@@ -39,13 +39,15 @@ def outputs_at(graph: Graph, point: Point, outputs: list[int] | None = None) -> 
     """
     indices = list(range(len(graph.outputs))) if outputs is None else outputs
     roots = [graph.outputs[k] for k in indices]
-    if not graph.decisions or graph.rerun is None:
+    if not graph.decisions:
         values = evaluate(graph, point, upto=roots)
         return [values[r] for r in roots], None
     values = evaluate(graph, point, upto=roots + [d.node for d in graph.decisions])
     changed = changed_decision(graph, values)
     if changed is None:
         return [values[r] for r in roots], None
+    if graph.rerun is None:  # a graph derived from one path (a gradient graph): it knows no other path
+        return [math.nan for _ in indices], changed
     try:
         other = graph.rerun(point)
         other_values = evaluate(other, point, upto=[other.outputs[k] for k in indices])
