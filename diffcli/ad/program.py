@@ -30,7 +30,7 @@ import numpy as np
 
 from diffcli.ad.expressions import MAX_NODES, ExpressionBuilder
 from diffcli.ad.graph import Graph
-from diffcli.ad.language import ALLOWED, BINARY, CONSTANTS, FUNCTIONS, SHAPE_FUNCTIONS, describe
+from diffcli.ad.language import BINARY, CONSTANTS, FUNCTIONS, SHAPE_FUNCTIONS, describe
 from diffcli.ad.source import Source
 from diffcli.errors import UsageError
 
