@@ -47,6 +47,11 @@ def prepare(text: str) -> tuple[Source, ast.Module]:
     return source, parse_tree(source)
 
 
+def is_program(module: ast.Module) -> bool:
+    """Does the text use statements beyond a formula's assignments and final expression?"""
+    return any(not isinstance(s, (ast.Assign, ast.Expr)) for s in module.body)
+
+
 def parse_at(text: str, point: Mapping[str, Any] | None, *, list_is_tensor: bool = False,
              given: frozenset[str] | None = None) -> Graph:
     """The graph of `text` at `point`: for a program, the path its decisions take there.
@@ -58,10 +63,10 @@ def parse_at(text: str, point: Mapping[str, Any] | None, *, list_is_tensor: bool
     >>> g.ops, [d.outcome for d in g.decisions]
     (['var', 'const', 'gt', 'neg'], [False])
     """
-    from diffcli.ad.program import is_program, run_program
-
     source, module = prepare(text)
     if is_program(module):
+        from diffcli.ad.program import run_program  # only programs need the statement interpreter
+
         graph = run_program(source, module, text, point, given).graph
     else:
         builder = ExpressionBuilder(source, text, point)

@@ -47,11 +47,6 @@ SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 RETAIN_PREFIX = "__retain_"  # parse refuses dunder names, so no clash with a user's variable
 
 
-def is_program(module: ast.Module) -> bool:
-    """Does the text use statements beyond a formula's assignments and final expression?"""
-    return any(not isinstance(s, (ast.Assign, ast.Expr)) for s in module.body)
-
-
 @dataclass
 class UserFunction:
     """A `def` of the program, with the scope it was defined in (its closure)."""
