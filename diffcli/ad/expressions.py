@@ -150,13 +150,13 @@ class ExpressionBuilder:
             self.record(node, outcome, kind, where)
             return outcome
         value = np.asarray(value, dtype=np.float64)
+        line, column = self.source.start(where)  # a condition is named where it starts
         if value.size != 1:
-            raise self.fail(f"{what} `{self.source.snippet(where)}` has shape {value.shape}: the truth of a tensor "
-                            "with several entries is ambiguous; ask all(...) or any(...), or compare a number "
-                            "such as sum(...) or norm(...)", where)
+            raise UsageError(f"{what} `{self.source.snippet(where)}` has shape {value.shape}: the truth of a tensor "
+                             "with several entries is ambiguous; ask all(...) or any(...), or compare a number "
+                             "such as sum(...) or norm(...)", line=line, column=column)
         number = float(value.reshape(()))
         if math.isnan(number):
-            line, column = self.source.node_position(where)
             raise MathError(f"{what} `{self.source.snippet(where)}` is not a number (NaN) at this point",
                             line=line, column=column)
         outcome = number != 0

@@ -388,3 +388,24 @@ def test_a_value_for_a_constant_name_is_refused(name):
         make_problem(f"{name}*x", {name: 2.0, "x": 1.0})
     with pytest.raises(UsageError, match=f"--let: '{name}' cannot be given a value"):
         make_problem("x", {"x": 1.0}, {name: 2.0})
+
+
+# ----------------------------------------------------------------------------- hostile programs
+
+STATEMENT_TOKENS = ["y = ", "x", "y", "1", "2", "+", "*", "-", "(", ")", "[", "]", ",", ":", "\n", "\n    ",
+                    "\n        ", "if ", "elif ", "else", "while ", "for i in ", "range(", "len(", "def f(u)",
+                    "return ", "f(", "break", "continue", "pass", "with no_grad()", " > ", " < ", " and ",
+                    "not ", ".norm()", ".sum()", ".T", "i", "u", "+=", "x[i]", "lambda", "@", "sin("]
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(STATEMENT_TOKENS), min_size=1, max_size=30).map("".join),
+       st.sampled_from([np.float64(1.5), np.float64(-0.5), np.array([1.0, -2.0])]))
+def test_random_programs_only_raise_diffcli_errors(monkeypatch, text, x):
+    monkeypatch.setattr(program, "MAX_ITERATIONS", 500)  # the same for every example: a fast stop
+    try:
+        graph = parse_at(text, {"x": x, "y0": x})
+        gradient_reverse(graph, {"x": x}, ["x"])
+    except (UsageError, MathError):
+        pass
