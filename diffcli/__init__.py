@@ -24,7 +24,7 @@ def grad(expr: str | Graph, at: Mapping[str, Any], *, wrt: list[str] | None = No
     from diffcli.ad.reverse import gradient_reverse
 
     problem = make_problem(expr, at, let, wrt)
-    return gradient_reverse(scalar_output(problem.graph, problem.point), problem.point, problem.wrt)[1]
+    return gradient_reverse(scalar_output(problem.graph, problem.point, "grad"), problem.point, problem.wrt)[1]
 
 
 def jvp(expr: str | Graph, at: Mapping[str, Any], direction: Mapping[str, Any], *,

@@ -99,27 +99,28 @@ def require_scalar(graph: Graph, who: str, values: list[Any] | None = None, outp
     return root
 
 
-def scalar_output(graph: Graph, point: Mapping[str, Any]) -> Graph:
-    """The graph with a one-element output — shape (1,) or (1, 1), like `x.T @ x` for a column
-    x — reshaped to a number, as PyTorch's backward() accepts it; any other graph as it is.
+def scalar_output(graph: Graph, point: Mapping[str, Any], who: str) -> Graph:
+    """The graph of the one number `who` (grad, hessian) differentiates: a one-element output —
+    shape (1,) or (1, 1), like `x.T @ x` for a column x — reshaped to a number, as PyTorch's
+    backward() accepts it; a list or a bigger tensor is refused (`require_scalar`).
 
     >>> x = {"x": np.array([[1.0], [2.0]])}
-    >>> g = scalar_output(make_problem("x.T @ x", x).graph, x)
+    >>> g = scalar_output(make_problem("x.T @ x", x).graph, x, "grad")
     >>> g.ops[g.outputs[0]], float(evaluate(g, x)[g.outputs[0]])
     ('reshape', 5.0)
     """
-    if len(graph.outputs) != 1:
-        return graph
-    root = graph.outputs[0]
-    shape = np.shape(evaluate(graph, point, upto=[root])[root])
+    root = require_scalar(graph, who)
+    values = evaluate(graph, point, upto=[root])
+    shape = np.shape(values[root])
     if shape == () or int(np.prod(shape)) != 1:
+        require_scalar(graph, who, values)
         return graph
     scalar = graph.copy()
     scalar.outputs = [scalar.add("reshape", (root,), (("shape", ()),))]
     scalar.columns.setdefault(scalar.outputs[0], graph.columns.get(root, (1, 1)))
     if graph.rerun is not None:
         rerun = graph.rerun
-        scalar.rerun = lambda other: scalar_output(rerun(other), other)
+        scalar.rerun = lambda other: scalar_output(rerun(other), other, who)
     return scalar
 
 

@@ -560,6 +560,6 @@ def retained_gradients(text: str, point: Mapping[str, Any]) -> dict[str, Any]:
     if not machine.retained:
         return {}
     full_point = {**point, **{variable: machine.point[variable] for variable in machine.retained.values()}}  # type: ignore[index]
-    graph = scalar_output(machine.graph, full_point)
+    graph = scalar_output(machine.graph, full_point, "--retain")
     _, gradient = gradient_reverse(graph, full_point, list(machine.retained.values()))
     return {name: gradient[variable] for name, variable in machine.retained.items()}

@@ -184,10 +184,9 @@ def compare(kind: str, problem: Problem, methods: list[str] | tuple[str, ...] = 
     if not all(is_finite(values[o]) for o in graph.outputs):
         check_outputs(graph, values)
     if who is not None:
-        graph = scalar_output(graph, point)  # a (1, 1) output is a number, as for backward()
+        graph = scalar_output(graph, point, who)  # a (1, 1) output is a number, as for backward()
         problem = with_graph(problem, graph)
         values = evaluate(graph, point)
-        require_scalar(graph, who, values)
     inputs = input_labels(point, wrt)
     outputs = inputs if kind == "hessian" else output_labels(graph, values)
     task = Task(kind, problem, values, inputs, outputs, h=h, richardson=richardson, symbolic_timeout=symbolic_timeout)
