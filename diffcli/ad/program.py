@@ -28,7 +28,8 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 
-from diffcli.ad.expressions import MAX_NODES, ExpressionBuilder
+from diffcli.ad import expressions
+from diffcli.ad.expressions import ExpressionBuilder
 from diffcli.ad.graph import Graph
 from diffcli.ad.language import BINARY, CONSTANTS, FUNCTIONS, SHAPE_FUNCTIONS, describe
 from diffcli.ad.source import Source
@@ -478,7 +479,7 @@ class Interpreter(ExpressionBuilder):
 
     def too_large(self) -> UsageError:
         if self.loops:
-            return self.fail(f"the loop built more than {MAX_NODES:,} graph nodes (the graph-size limit)",
+            return self.fail(f"the loop built more than {expressions.MAX_NODES:,} graph nodes (the graph-size limit)",
                              self.loops[-1])
         return super().too_large()
 
@@ -559,7 +560,8 @@ def retained_gradients(text: str, point: Mapping[str, Any]) -> dict[str, Any]:
     machine = run_program(source, module, text, point, frozenset(point), last)
     if not machine.retained:
         return {}
-    full_point = {**point, **{variable: machine.point[variable] for variable in machine.retained.values()}}  # type: ignore[index]
+    zeros = {variable: machine.point[variable] for variable in machine.retained.values()}  # type: ignore[index]
+    full_point = {**point, **zeros}
     graph = scalar_output(machine.graph, full_point, "--retain")
     _, gradient = gradient_reverse(graph, full_point, list(machine.retained.values()))
     return {name: gradient[variable] for name, variable in machine.retained.items()}

@@ -70,6 +70,10 @@ class PathStep:
     outcome: bool | int
     times: int = 1
 
+    def place(self) -> tuple[int, int, str, bool | int]:
+        """Where and what was decided: equal places in a row are one step of the path."""
+        return self.line, self.column, self.kind, self.outcome
+
     def text(self) -> str:
         shown = ("true" if self.outcome else "false") if isinstance(self.outcome, bool) else str(self.outcome)
         repeat = f" ×{self.times}" if self.times > 1 else ""
@@ -86,9 +90,8 @@ def path_taken(graph: Graph) -> list[PathStep]:
     """
     steps: list[PathStep] = []
     for d in graph.decisions:
-        last = steps[-1] if steps else None
-        if last is not None and (last.line, last.column, last.kind, last.outcome) == (d.line, d.column, d.kind, d.outcome):
-            last.times += 1
+        if steps and steps[-1].place() == (d.line, d.column, d.kind, d.outcome):
+            steps[-1].times += 1
         else:
             steps.append(PathStep(d.kind, d.line, d.column, d.text, d.outcome))
     return steps
