@@ -14,17 +14,17 @@ from typing import Any, Mapping
 __version__ = "0.1.0"
 
 from diffcli.ad.graph import Graph
-from diffcli.ad.parse import parse
+from diffcli.ad.parse import parse, parse_at
 
 
 def grad(expr: str | Graph, at: Mapping[str, Any], *, wrt: list[str] | None = None,
          let: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """∇f at a point by reverse-mode AD, as {variable: value}."""
-    from diffcli.ad.problem import make_problem
+    from diffcli.ad.problem import make_problem, scalar_output
     from diffcli.ad.reverse import gradient_reverse
 
     problem = make_problem(expr, at, let, wrt)
-    return gradient_reverse(problem.graph, problem.point, problem.wrt)[1]
+    return gradient_reverse(scalar_output(problem.graph, problem.point, "grad"), problem.point, problem.wrt)[1]
 
 
 def jvp(expr: str | Graph, at: Mapping[str, Any], direction: Mapping[str, Any], *,
@@ -133,4 +133,5 @@ def lagrange(objective: str, subject_to: list[str] | str, *, sense: str | None =
                  sense=sense)
 
 
-__all__ = ["Graph", "__version__", "check", "grad", "hessian", "jacobian", "jvp", "lagrange", "parse", "steps", "vjp"]
+__all__ = ["Graph", "__version__", "check", "grad", "hessian", "jacobian", "jvp", "lagrange", "parse", "parse_at",
+           "steps", "vjp"]

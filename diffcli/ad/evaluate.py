@@ -47,27 +47,33 @@ def evaluate(graph: Graph, point: Point, *, upto: list[int] | None = None) -> li
             elif op == "const":
                 values[node] = attrs[node][0][1].value
             else:
-                args = [values[j] for j in inputs[node]]
-                primitive = PRIMITIVES[op]
-                if primitive.result_size is not None and type(args[0]) is np.ndarray \
-                        and type(args[-1]) is np.ndarray:
-                    # Two tensors can make a far bigger one (x * x.T, outer(x, x)): check before computing.
-                    _check_size(graph, node, primitive.result_size(*args))
-                try:
-                    if attrs[node]:
-                        values[node] = primitive.impl(*args, **dict(attrs[node]))
-                    else:
-                        values[node] = primitive.impl(*args)
-                except (ValueError, IndexError) as error:
-                    # Shapes that do not fit (broadcasting, @, indexing) are the user's to fix.
-                    raise UsageError(_shape_message(op, args, error), line=_line(graph, node),
-                                     column=_column(graph, node)) from None
-                except MemoryError:
-                    _check_size(graph, node, None)
-                value = values[node]
-                if type(value) is np.ndarray and value.size > MAX_TENSOR_ENTRIES:
-                    _check_size(graph, node, value.size)
+                values[node] = evaluate_node(graph, node, [values[j] for j in inputs[node]])
     return values
+
+
+def evaluate_node(graph: Graph, node: int, args: list[Any]) -> Any:
+    """The value of one op node from its inputs' values (call under np.errstate(all="ignore")).
+
+    Shapes that do not fit and tensors beyond MAX_TENSOR_ENTRIES are usage errors naming
+    the node's line and column. (A program's interpreter computes its nodes one by one.)
+    """
+    op = graph.ops[node]
+    attrs = graph.attrs[node]
+    primitive = PRIMITIVES[op]
+    if primitive.result_size is not None and type(args[0]) is np.ndarray and type(args[-1]) is np.ndarray:
+        # Two tensors can make a far bigger one (x * x.T, outer(x, x)): check before computing.
+        _check_size(graph, node, primitive.result_size(*args))
+    try:
+        value = primitive.impl(*args, **dict(attrs)) if attrs else primitive.impl(*args)
+    except (ValueError, IndexError) as error:
+        # Shapes that do not fit (broadcasting, @, indexing) are the user's to fix.
+        raise UsageError(_shape_message(op, args, error), line=_line(graph, node),
+                         column=_column(graph, node)) from None
+    except MemoryError:
+        _check_size(graph, node, None)
+    if type(value) is np.ndarray and value.size > MAX_TENSOR_ENTRIES:
+        _check_size(graph, node, value.size)
+    return value
 
 
 def _check_size(graph: Graph, node: int, entries: int | None) -> None:

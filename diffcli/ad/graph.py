@@ -17,8 +17,8 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Hashable
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Hashable
 
 import numpy as np
 
@@ -49,6 +49,37 @@ class ConstValue:
 Attrs = tuple[tuple[str, Hashable], ...]
 
 
+@dataclass(frozen=True)
+class Decision:
+    """A choice a program made from a value at its point: which branch, how many iterations.
+
+    `node` holds the value that decided; `outcome` is the truth taken (if, while, and/or,
+    a conditional expression) or the whole number read (a range bound, an index). The
+    graph of a program is the path these decisions picked: at another point it holds
+    only while every decision comes out the same (`holds`).
+    """
+
+    node: int
+    outcome: bool | int
+    kind: str      # "if", "while", "if-expression", "and", "or", "range", "index", "shape"
+    line: int
+    column: int
+    text: str      # the condition or number as the user wrote it
+
+    def holds(self, value: Any) -> bool:
+        """Would `value` (the node's value at another point) make the same choice?"""
+        array = np.asarray(value, dtype=np.float64)
+        if array.size != 1 or not np.isfinite(array).all():
+            return False
+        number = float(array.reshape(()))
+        if isinstance(self.outcome, bool):
+            return (number != 0) == self.outcome
+        return number == self.outcome
+
+    def where(self) -> str:
+        return f"line {self.line}, column {self.column}"
+
+
 @dataclass
 class Graph:
     """A DAG of nodes `(op, inputs, attrs)`, topologically ordered by construction.
@@ -67,6 +98,10 @@ class Graph:
     columns: dict[int, tuple[int, int]] = field(default_factory=dict)
     variables: dict[str, int] = field(default_factory=dict)
     source: str = ""
+    # A program's graph is the path taken at one point: the decisions that chose it, and
+    # how to run the program again at another point (None for a formula: one graph for all).
+    decisions: list[Decision] = field(default_factory=list)
+    rerun: Callable[[Any], "Graph"] | None = field(default=None, repr=False)
     _index: dict[tuple, int] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -125,6 +160,7 @@ class Graph:
             columns=dict(self.columns),
             variables=dict(self.variables),
             source=self.source,
+            decisions=list(self.decisions),  # rerun is not copied: a copy may grow other outputs
             _index=dict(self._index),
         )
 
@@ -181,4 +217,5 @@ class Graph:
                 self.columns.setdefault(new, other.columns[node])
             if node in other.labels:
                 self.labels.setdefault(new, other.labels[node])
+        self.decisions.extend(replace(d, node=mapping[d.node]) for d in other.decisions)
         return mapping

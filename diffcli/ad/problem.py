@@ -1,17 +1,23 @@
 """A formula together with the point it is looked at: what every command starts from,
-and the checks every command shares: one scalar output, a direction, a cotangent."""
+and the checks every command shares: one scalar output, a direction, a cotangent.
+
+The point comes first: a program (loops, branches, functions) runs at it, and its graph
+is the path taken there (`parse.parse_at`); a formula's graph is the same at every point.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 import numpy as np
 
 from diffcli.errors import UsageError
+from diffcli.ad.evaluate import evaluate
 from diffcli.ad.flat import as_value, split_like
 from diffcli.ad.graph import Graph
-from diffcli.ad.parse import parse
+from diffcli.ad.language import CONSTANTS
+from diffcli.ad.parse import parse, parse_at
 
 
 @dataclass
@@ -32,7 +38,7 @@ class Problem:
 
 def make_problem(expr: str | Graph, at: Mapping[str, Any] | None = None, let: Mapping[str, Any] | None = None,
                  wrt: list[str] | None = None) -> Problem:
-    """Parse `expr` and check the point: every variable has a value, `wrt` names variables.
+    """Parse `expr` at the point and check it: every variable has a value, `wrt` names variables.
 
     `let` values are constants: present in the point but never differentiated.
 
@@ -40,13 +46,18 @@ def make_problem(expr: str | Graph, at: Mapping[str, Any] | None = None, let: Ma
     >>> p.wrt, sorted(p.point)
     (['x', 'y'], ['a', 'x', 'y'])
     """
-    graph = expr if isinstance(expr, Graph) else parse(expr)
     at = dict(at or {})
     let = dict(let or {})
     both = sorted(set(at) & set(let))
     if both:
         raise UsageError(f"'{both[0]}' is given both in --at and in --let")
     point = {name: as_value(value) for name, value in {**at, **let}.items()}
+    named = [name for name in point if name in CONSTANTS]
+    if named:
+        option = "--at" if named[0] in at else "--let"
+        raise UsageError(f"{option}: '{named[0]}' cannot be given a value: in a formula {named[0]} is the constant "
+                         f"{CONSTANTS[named[0]]:.10g}; call the variable something else")
+    graph = expr if isinstance(expr, Graph) else parse_at(expr, point)
     missing = [name for name in graph.variables if name not in point]
     if missing:
         raise UsageError(f"no value given for the variable '{missing[0]}' (add it to --at, e.g. --at {missing[0]}=1)")
@@ -86,6 +97,36 @@ def require_scalar(graph: Graph, who: str, values: list[Any] | None = None, outp
         raise UsageError(f"{who} needs a scalar function, but this one has shape {np.shape(values[root])}; "
                          "wrap it in sum(...) or mean(...), or use jacobian")
     return root
+
+
+def scalar_output(graph: Graph, point: Mapping[str, Any], who: str) -> Graph:
+    """The graph of the one number `who` (grad, hessian) differentiates: a one-element output —
+    shape (1,) or (1, 1), like `x.T @ x` for a column x — reshaped to a number, as PyTorch's
+    backward() accepts it; a list or a bigger tensor is refused (`require_scalar`).
+
+    >>> x = {"x": np.array([[1.0], [2.0]])}
+    >>> g = scalar_output(make_problem("x.T @ x", x).graph, x, "grad")
+    >>> g.ops[g.outputs[0]], float(evaluate(g, x)[g.outputs[0]])
+    ('reshape', 5.0)
+    """
+    root = require_scalar(graph, who)
+    values = evaluate(graph, point, upto=[root])
+    shape = np.shape(values[root])
+    if shape == () or int(np.prod(shape)) != 1:
+        require_scalar(graph, who, values)
+        return graph
+    scalar = graph.copy()
+    scalar.outputs = [scalar.add("reshape", (root,), (("shape", ()),))]
+    scalar.columns.setdefault(scalar.outputs[0], graph.columns.get(root, (1, 1)))
+    if graph.rerun is not None:
+        rerun = graph.rerun
+        scalar.rerun = lambda other: scalar_output(rerun(other), other, who)
+    return scalar
+
+
+def with_graph(problem: Problem, graph: Graph) -> Problem:
+    """The same problem over another graph (e.g. its output made a number)."""
+    return replace(problem, graph=graph)
 
 
 def read_direction(point: Mapping[str, Any], wrt: list[str], direction: Mapping[str, Any]) -> dict[str, Any]:

@@ -27,8 +27,9 @@ from diffcli.errors import UsageError
 from diffcli.ad.evaluate import describe_node, evaluate, nonfinite_reason
 from diffcli.ad.graph import Graph
 from diffcli.ad.ops import PRIMITIVES, all_finite
-from diffcli.ad.problem import make_problem, require_scalar
-from diffcli.ad.reverse import gradient_graph
+from diffcli.ad.paths import changed_decision
+from diffcli.ad.problem import Problem, make_problem, require_scalar
+from diffcli.ad.reverse import gradient_graph, gradient_reverse
 
 MAX_ROWS = 50_000_000
 
@@ -124,8 +125,10 @@ def batch_gradient(expr: str | Graph, points: Mapping[str, np.ndarray], let: Map
     problem = make_problem(expr, first, let, wrt)
     graph = problem.graph
     root = require_scalar(graph, "grad")
-    check_pointwise(graph, [root])
     constants = {name: problem.point[name] for name in let}
+    if graph.rerun is not None:  # a program whose path depends on the point: each point its own path
+        return _batch_by_path(problem, points, constants, progress)
+    check_pointwise(graph, [root])
     start = time.perf_counter()
     # Reverse mode run once in graph mode gives ∇f as a graph (as for the Hessian); the
     # first point only fixes shapes, which are scalar per point, so the same graph holds
@@ -143,6 +146,88 @@ def batch_gradient(expr: str | Graph, points: Mapping[str, np.ndarray], let: Map
     result.warnings = problem.unused_warnings()
     result.warnings.extend(_nonfinite_warnings(graph, root, points, constants, result))
     return result
+
+
+def _batch_by_path(problem: Problem, points: Mapping[str, np.ndarray], constants: dict[str, Any],
+                   progress: Progress | None) -> BatchResult:
+    """f and ∇f of a program at every row, each row on the path its own decisions take.
+
+    Rows are grouped by path: the program runs at the first row not yet done, every
+    remaining row whose decisions come out the same joins that path (checked on all of
+    them at once when the decisions act on each point separately), and the group is
+    computed together — vectorised if the path is, else row by row.
+    """
+    start = time.perf_counter()
+    rows = int(next(iter(points.values())).shape[0])
+    value = np.full(rows, np.nan)
+    grad = {name: np.full(rows, np.nan) for name in problem.wrt}
+    remaining = np.arange(rows)
+    graph = problem.graph
+    paths = 0
+    while remaining.size:
+        if paths:
+            row = int(remaining[0])
+            graph = make_problem(problem.expr, {**{n: c[row] for n, c in points.items()}},
+                                 constants, problem.wrt).graph
+        paths += 1
+        columns = {name: column[remaining] for name, column in points.items()}
+        members = remaining[_on_path(graph, columns, constants)]
+        if members.size == 0:  # cannot happen (the first row made this path), but never loop forever
+            members = remaining[:1]
+        group = {name: column[members] for name, column in points.items()}
+        root = graph.outputs[0]
+        try:
+            check_pointwise(graph, [root])
+            gradient, nodes = gradient_graph(graph, {**constants, **{n: c[0] for n, c in group.items()}}, problem.wrt)
+            found = ChunkedProgram(gradient, [root, *nodes], list(group), constants).run(group)
+        except UsageError:
+            found = _row_by_row(graph, group, constants, problem.wrt)
+        value[members] = found[0]
+        for name, column in zip(problem.wrt, found[1:]):
+            grad[name][members] = column
+        remaining = np.setdiff1d(remaining, members, assume_unique=True)
+        if progress is not None:
+            progress(rows - remaining.size, rows)
+    result = BatchResult(problem.expr, dict(points), problem.wrt, value, grad, time.perf_counter() - start)
+    result.warnings = [f"'{name}' has a value but does not appear in the formula" for name in problem.unused]
+    if paths > 1:
+        result.warnings.append(f"the program took {paths} different paths through its branches and loops "
+                               "over these points; each point's gradient is that of its own path")
+    return result
+
+
+def _on_path(graph: Graph, columns: Mapping[str, np.ndarray], constants: Mapping[str, Any]) -> np.ndarray:
+    """Which rows make every decision of `graph` the same way (a boolean mask)."""
+    nodes = [d.node for d in graph.decisions]
+    rows = int(next(iter(columns.values())).shape[0])
+    try:
+        check_pointwise(graph, nodes)
+        values = evaluate(graph, {**constants, **columns}, upto=nodes)
+        mask = np.ones(rows, dtype=bool)
+        with np.errstate(all="ignore"):
+            for decision in graph.decisions:
+                taken = np.broadcast_to(np.asarray(values[decision.node], dtype=np.float64), (rows,))
+                same = (taken != 0) == decision.outcome if isinstance(decision.outcome, bool) \
+                    else taken == decision.outcome
+                mask &= same & np.isfinite(taken)
+        return mask
+    except UsageError:  # decisions that mix entries (norm, sum): ask each row
+        return np.array([changed_decision(graph, evaluate(graph, {**constants, **{n: c[r] for n, c in columns.items()}},
+                                                           upto=nodes)) is None for r in range(rows)], dtype=bool)
+
+
+def _row_by_row(graph: Graph, group: Mapping[str, np.ndarray], constants: Mapping[str, Any],
+                wrt: list[str]) -> list[np.ndarray]:
+    """f and ∇f one row at a time, by reverse mode, when the path mixes entries."""
+    rows = int(next(iter(group.values())).shape[0])
+    found = [np.full(rows, np.nan) for _ in range(1 + len(wrt))]
+    for r in range(rows):
+        point = {**constants, **{n: np.float64(c[r]) for n, c in group.items()}}
+        f, gradient = gradient_reverse(graph, point, wrt)
+        found[0][r] = float(np.reshape(f, ())) if np.size(f) == 1 else np.nan
+        for k, name in enumerate(wrt):
+            found[k + 1][r] = float(np.reshape(gradient[name], ()))
+    return found
 
 
 def _nonfinite_warnings(graph: Graph, root: int, points: Mapping[str, np.ndarray], constants: dict[str, Any],

@@ -22,7 +22,7 @@ import numpy as np
 
 from diffcli.ad.evaluate import MAX_TENSOR_ENTRIES, check_outputs, evaluate, is_finite
 from diffcli.ad.flat import flatten, input_labels, output_labels, zeros_like
-from diffcli.ad.problem import Problem, read_cotangent, read_direction, require_scalar
+from diffcli.ad.problem import Problem, read_cotangent, read_direction, require_scalar, scalar_output, with_graph
 from diffcli.checks.diagnose import Kink, derivative_trouble, find_kinks
 from diffcli.checks.methods import DEFAULT, METHOD, NAMES, Method, Task, matrix_limit, method_for, ways
 from diffcli.errors import UsageError
@@ -184,7 +184,9 @@ def compare(kind: str, problem: Problem, methods: list[str] | tuple[str, ...] = 
     if not all(is_finite(values[o]) for o in graph.outputs):
         check_outputs(graph, values)
     if who is not None:
-        require_scalar(graph, who, values)
+        graph = scalar_output(graph, point, who)  # a (1, 1) output is a number, as for backward()
+        problem = with_graph(problem, graph)
+        values = evaluate(graph, point)
     inputs = input_labels(point, wrt)
     outputs = inputs if kind == "hessian" else output_labels(graph, values)
     task = Task(kind, problem, values, inputs, outputs, h=h, richardson=richardson, symbolic_timeout=symbolic_timeout)

@@ -53,7 +53,8 @@ def _one_sided(f: Any, x: float, direction: float) -> float:
 
 def _relevant(graph: Graph, root: int, wrt: list[str]) -> list[bool]:
     sources = [graph.variables[name] for name in wrt if name in graph.variables]
-    up = graph.ancestors([root])
+    # A program's decisions (if, while) shape the path: their comparisons are branch boundaries too.
+    up = graph.ancestors([root, *(d.node for d in graph.decisions)])
     down = graph.descendants(sources, blocked=frozenset({"detach"}))
     return [a and b for a, b in zip(up, down)]
 
@@ -61,7 +62,7 @@ def _relevant(graph: Graph, root: int, wrt: list[str]) -> list[bool]:
 def find_kinks(graph: Graph, point: dict[str, Any], wrt: list[str], output: int = 0) -> list[Kink]:
     """Kinks and branch boundaries the output passes through, where one-sided slopes differ."""
     root = graph.outputs[output]
-    values = evaluate(graph, point, upto=[root])
+    values = evaluate(graph, point, upto=[root, *(d.node for d in graph.decisions)])
     relevant = _relevant(graph, root, wrt)
     suspects = []
     for node in range(len(graph)):

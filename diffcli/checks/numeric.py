@@ -18,9 +18,10 @@ from typing import Any, Callable
 import numpy as np
 
 from diffcli.errors import UsageError
-from diffcli.ad.evaluate import Point, evaluate, is_finite
+from diffcli.ad.evaluate import Point, is_finite
 from diffcli.ad.flat import as_value, flat_outputs, flatten, with_flat_inputs
-from diffcli.ad.graph import Graph
+from diffcli.ad.graph import Decision, Graph
+from diffcli.ad.paths import crossing_note, graph_at, outputs_at
 from diffcli.ad.reverse import gradient_reverse
 
 EPS = float(np.finfo(np.float64).eps)
@@ -180,15 +181,18 @@ def unreliable(result: Difference, tolerance: float = 1e-3) -> bool:
 
 def scalar_function(graph: Graph, point: Point, name: str, index: tuple[int, ...], output: int = 0) -> Callable[[float], float]:
     """t ↦ f(point with entry `index` of variable `name` set to t), as a float."""
-    root = graph.outputs[output]
     base = np.array(point[name], dtype=np.float64)
+    crossings: list[Decision] = []  # a program's decisions that a step changed (see paths.outputs_at)
 
     def f(t: float) -> float:
         moved = base.copy()
         moved[index] = t
-        value = evaluate(graph, {**point, name: as_value(moved)}, upto=[root])[root]
-        return float(value) if is_finite(value) else math.nan
+        [value], changed = outputs_at(graph, {**point, name: as_value(moved)}, [output])
+        if changed is not None:
+            crossings.append(changed)
+        return float(np.reshape(value, ())) if is_finite(value) else math.nan
 
+    f.crossings = crossings  # type: ignore[attr-defined]
     return f
 
 
@@ -202,12 +206,14 @@ def gradient_central(graph: Graph, point: Point, wrt: list[str], *, output: int 
         x = np.asarray(point[name], dtype=np.float64)
         values, steps, estimates = np.zeros(x.shape), np.zeros(x.shape), np.zeros(x.shape)
         for index in np.ndindex(x.shape):
-            result = differentiate(scalar_function(graph, point, name, index, output), float(x[index]),
-                                   h=h, richardson=richardson)
+            f = scalar_function(graph, point, name, index, output)
+            result = differentiate(f, float(x[index]), h=h, richardson=richardson)
             values[index], steps[index], estimates[index] = result.value, result.step, result.error_estimate
             where = f"{name}[{', '.join(map(str, index))}]" if index else name
             if result.note:
                 details["notes"].append(f"{where}: {result.note}")
+            if f.crossings:  # type: ignore[attr-defined]
+                details["notes"].append(f"{where}: {crossing_note(f.crossings[0])}")  # type: ignore[attr-defined]
             if unreliable(result):
                 details["notes"].append(
                     f"{where}: the estimated error ({result.error_estimate:.2g}) is large against the value "
@@ -259,23 +265,34 @@ def central_jacobian(function: Callable[[np.ndarray], np.ndarray], z0: np.ndarra
         with np.errstate(all="ignore"):
             m = np.asarray(function(z0), dtype=np.float64).size
     jacobian = np.array(columns).T.reshape(m, len(columns))
+    crossings = getattr(function, "crossings", [])
+    if crossings:
+        notes.append(crossing_note(crossings[0]))
     return jacobian, {"step": np.array(steps), "error_estimate": np.array(estimates).T.reshape(m, len(columns)),
                       "notes": notes}
 
 
 def output_function(graph: Graph, point: Point, wrt: list[str], outputs: list[int]) -> Callable[[np.ndarray], np.ndarray]:
-    """z ↦ the outputs' entries at the point with the inputs `wrt` set to the flat vector z."""
-    def function(z: np.ndarray) -> np.ndarray:
-        values = evaluate(graph, with_flat_inputs(point, wrt, z), upto=outputs)
-        return flat_outputs(values, outputs)
+    """z ↦ the outputs' entries at the point with the inputs `wrt` set to the flat vector z
+    (a program runs again where its path changes; the decisions a step changed are kept)."""
+    indices = [graph.outputs.index(node) for node in outputs]
+    crossings: list[Decision] = []
 
+    def function(z: np.ndarray) -> np.ndarray:
+        values, changed = outputs_at(graph, with_flat_inputs(point, wrt, z), indices)
+        if changed is not None:
+            crossings.append(changed)
+        return flat_outputs(values, list(range(len(values))))
+
+    function.crossings = crossings  # type: ignore[attr-defined]
     return function
 
 
 def gradient_function(graph: Graph, point: Point, wrt: list[str]) -> Callable[[np.ndarray], np.ndarray]:
     """z ↦ ∇f by reverse mode at the point with the inputs `wrt` set to z: its differences give ∇²f."""
     def function(z: np.ndarray) -> np.ndarray:
-        gradient = gradient_reverse(graph, with_flat_inputs(point, wrt, z), wrt)[1]
+        moved = with_flat_inputs(point, wrt, z)
+        gradient = gradient_reverse(graph_at(graph, moved)[0], moved, wrt)[1]
         return flatten([gradient[name] for name in wrt])
 
     return function

@@ -17,13 +17,15 @@ def load_structure(expr: str, at: Optional[list[str]], let: Optional[list[str]],
 
     Variables without a value get a scalar placeholder: the structure of a derivative
     graph does not depend on the point for scalar variables (branches stay symbolic as
-    `where` nodes), but its construction needs values to know shapes.
+    `where` nodes), but its construction needs values to know shapes. A program whose
+    path depends on its values has no structure apart from a point: without --at,
+    `parse` refuses it, naming the decision that needs one.
     """
     from diffcli.ad.parse import parse
 
-    graph = parse(read_expression(expr))
-    given = read_assignments(at, "--at")
+    text = read_expression(expr)
     constants = read_assignments(let, "--let")
-    if at is None:
-        given = {name: PLACEHOLDER for name in graph.variables if name not in constants}
-    return make_problem(graph, given, constants, split_names(wrt, "--wrt")), at is not None
+    if at is not None:
+        return make_problem(text, read_assignments(at, "--at"), constants, split_names(wrt, "--wrt")), True
+    given = {name: PLACEHOLDER for name in parse(text).variables if name not in constants}
+    return make_problem(text, given, constants, split_names(wrt, "--wrt")), False

@@ -36,8 +36,9 @@ class Functions:
 
     def f(self, x: np.ndarray) -> float:
         self.calls["f"] += 1
-        node = self.problem.objective_node
-        return float(evaluate(self.problem.graph, self._point(x), upto=[node])[node])
+        point = self._point(x)
+        problem = self.problem.on_path(point)
+        return float(evaluate(problem.graph, point, upto=[problem.objective_node])[problem.objective_node])
 
     def grad(self, x: np.ndarray) -> np.ndarray:
         self.calls["grad"] += 1
@@ -46,14 +47,17 @@ class Functions:
 
     def g(self, x: np.ndarray) -> np.ndarray:
         self.calls["g"] += 1
-        nodes = self.problem.constraint_nodes
-        values = evaluate(self.problem.graph, self._point(x), upto=nodes)
+        point = self._point(x)
+        problem = self.problem.on_path(point)
+        nodes = problem.constraint_nodes
+        values = evaluate(problem.graph, point, upto=nodes)
         return np.concatenate([np.ravel(values[node]) for node in nodes]).astype(np.float64)
 
     def jac(self, x: np.ndarray) -> np.ndarray:
         self.calls["jac"] += 1
-        return jacobian_reverse(self.problem.graph, self._point(x), self.problem.variables,
-                                outputs=self.problem.constraint_nodes)
+        point = self._point(x)
+        problem = self.problem.on_path(point)
+        return jacobian_reverse(problem.graph, point, problem.variables, outputs=problem.constraint_nodes)
 
 
 @dataclass
@@ -183,6 +187,8 @@ def exact_solutions(problem: LagrangeProblem, timeout: float = 10.0) -> ExactRes
 
     if any(shape for shape in problem.shapes.values()) or any(problem.multiplier_shapes):
         return ExactResult("skipped", "exact solutions are for scalar variables and constraints")
+    if problem.graph.decisions:
+        return ExactResult("skipped", "a program's path depends on x: one path's equations are not the problem's")
     started = time.perf_counter()
     try:
         with time_limit(timeout):

@@ -31,6 +31,9 @@ def check_plottable(problem: LagrangeProblem) -> None:
     """Raise UsageError before any work if `plot` could not draw this problem."""
     if problem.n != 2 or any(problem.shapes.values()):
         raise UsageError(f"--plot draws problems in two scalar variables; this one has {problem.n}")
+    if problem.graph.decisions:
+        raise UsageError("--plot draws formulas; a program's path depends on x, and the contours would need "
+                         "a run at every grid point")
     try:
         import matplotlib  # noqa: F401
     except ImportError:

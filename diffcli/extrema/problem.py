@@ -22,13 +22,38 @@ import numpy as np
 from diffcli.errors import UsageError
 from diffcli.ad.evaluate import evaluate
 from diffcli.ad.graph import Graph
-from diffcli.ad.parse import parse
+from diffcli.ad.parse import parse_at
+from diffcli.ad.paths import changed_decision
 from diffcli.ad.ops import PRIMITIVES
 from diffcli.ad.reverse import gradient_graph
 from diffcli.ad.flat import entry_labels, split_like
 from diffcli.ad.transforms import jacobian_forward
 
 MULTIPLIER_PREFIX = "__lambda"  # parse() refuses dunder names, so no clash with a user's variable
+MAX_PATHS = 64  # paths of a program objective or constraint kept at once
+
+
+class _Probe(Mapping[str, Any]):
+    """Every name has the value 0.5 (in its shape): where a program is first run, before its
+    variables are known."""
+
+    def __init__(self, shapes: Mapping[str, tuple[int, ...]] | None, at: Mapping[str, Any] | None):
+        self.shapes, self.at = dict(shapes or {}), dict(at or {})
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self.at:
+            return self.at[name]
+        shape = tuple(self.shapes.get(name, ()))
+        return np.full(shape, 0.5) if shape else np.float64(0.5)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and not name.startswith("__")
+
+    def __iter__(self) -> Any:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
 
 # --------------------------------------------------------------------------- the problem
 
@@ -49,6 +74,25 @@ class LagrangeProblem:
     residual_graph: Graph            # F = ∇_{x,λ} L
     residual_nodes: list[int]
     warnings: list[str] = field(default_factory=list)
+    # f or a constraint that is a program: the graph is the path taken at one x, and other
+    # x may take other paths (built on demand, kept here, shared by every path's problem).
+    paths: list["LagrangeProblem"] = field(default_factory=list, repr=False)
+
+    def on_path(self, point: Mapping[str, Any]) -> "LagrangeProblem":
+        """The problem for the path the programs take at `point` (itself for formulas)."""
+        if not self.graph.decisions:
+            return self
+        for candidate in [self, *self.paths]:
+            values = evaluate(candidate.graph, point, upto=[d.node for d in candidate.graph.decisions])
+            if changed_decision(candidate.graph, values) is None:
+                return candidate
+        other = build_problem(self.objective, self.constraints, self.shapes,
+                              at={name: point[name] for name in self.variables})
+        other.paths = self.paths
+        self.paths.append(other)
+        if len(self.paths) > MAX_PATHS:
+            del self.paths[0]
+        return other
 
     @property
     def n(self) -> int:
@@ -97,12 +141,12 @@ def split_constraint(text: str) -> tuple[str, str | None, int]:
     return text[:at], text[at + 1:], at + 1
 
 
-def _parse_side(text: str, constraint: str, offset: int) -> Graph:
+def _parse_side(text: str, constraint: str, offset: int, probe: _Probe) -> Graph:
     if not text.strip():
         raise UsageError(f"--subject-to {constraint!r}: one side of '=' is empty")
     offset += len(text) - len(text.lstrip())  # the parser would take leading blanks for an indent
     try:
-        graph = parse(text.strip())
+        graph = parse_at(text.strip(), probe, given=frozenset())
     except UsageError as error:
         column = None if error.column is None else error.column + (offset if (error.line or 1) == 1 else 0)
         raise UsageError(f"--subject-to {constraint!r}: {error.message}", column=column, line=error.line) from None
@@ -113,7 +157,8 @@ def _parse_side(text: str, constraint: str, offset: int) -> Graph:
 
 
 def build_problem(objective: str, constraints: Sequence[str],
-                  shapes: Mapping[str, tuple[int, ...]] | None = None) -> LagrangeProblem:
+                  shapes: Mapping[str, tuple[int, ...]] | None = None,
+                  at: Mapping[str, Any] | None = None) -> LagrangeProblem:
     """Parse f and each constraint, merge them into L = f − Σ λᵢ gᵢ, and differentiate L.
 
     >>> p = build_problem("x + y", ["x*y = 1"])
@@ -122,7 +167,8 @@ def build_problem(objective: str, constraints: Sequence[str],
     """
     if not constraints:
         raise UsageError("give at least one constraint with --subject-to (for no constraint, use grad)")
-    f_graph = parse(objective)
+    probe = _Probe(shapes, at)  # a program (loops, branches) runs at a point: here, or 0.5 everywhere
+    f_graph = parse_at(objective, probe, given=frozenset())
     if len(f_graph.outputs) != 1:
         raise UsageError("the objective must be one scalar formula, not a list")
     graph = Graph(source=objective)
@@ -130,17 +176,17 @@ def build_problem(objective: str, constraints: Sequence[str],
     g_nodes = []
     for text in constraints:
         lhs, rhs, offset = split_constraint(text)
-        left = _parse_side(lhs, text, 0)
-        if not left.variables and (rhs is None or not _parse_side(rhs, text, offset).variables):
+        left = _parse_side(lhs, text, 0, probe)
+        if not left.variables and (rhs is None or not _parse_side(rhs, text, offset, probe).variables):
             raise UsageError(f"--subject-to {text!r}: the constraint has no variables")
         node = graph.import_graph(left)[left.outputs[0]]
         if rhs is not None:
-            right = _parse_side(rhs, text, offset)
+            right = _parse_side(rhs, text, offset, probe)
             node = graph.add("sub", (node, graph.import_graph(right)[right.outputs[0]]))
         g_nodes.append(node)
     variables = list(graph.variables)
     shapes = {v: tuple((shapes or {}).get(v, ())) for v in variables}
-    probe = {v: np.full(shapes[v], 0.5) if shapes[v] else np.float64(0.5) for v in variables}
+    probe = {v: probe[v] for v in variables}
     g_values = evaluate(graph, probe, upto=[f_node, *g_nodes])
     if np.shape(g_values[f_node]):
         raise UsageError(f"the objective must be a scalar, but it has shape {np.shape(g_values[f_node])}; "
@@ -162,6 +208,10 @@ def build_problem(objective: str, constraints: Sequence[str],
     problem = LagrangeProblem(objective, list(constraints), graph, f_node, g_nodes, variables, shapes,
                               multipliers, multiplier_shapes, residual_graph, residual_nodes)
     problem.warnings.extend(_smoothness_warnings(problem))
+    if graph.decisions:
+        problem.warnings.append("f or a constraint is a program whose path depends on x: each point is found and "
+                                "classified on the path the program takes there (a point on a branch boundary "
+                                "may not be a true critical point)")
     if problem.m > problem.n:
         problem.warnings.append(f"more constraints ({problem.m}) than variables ({problem.n}): the feasible set "
                                 "is generally empty, and at any point found LICQ fails")
@@ -197,6 +247,7 @@ class Evaluation:
 
 def evaluate_residual(problem: LagrangeProblem, z: np.ndarray, with_kkt: bool = True) -> Evaluation:
     """F = ∇_{x,λ}L at z, f(x), and the KKT matrix ∂F/∂(x,λ) by forward mode over the gradient graph."""
+    problem = problem.on_path(problem.point(z))
     graph, nodes = problem.residual_graph, problem.residual_nodes
     point = problem.point(z)
     values = evaluate(graph, point, upto=[*nodes, problem.objective_node])

@@ -24,6 +24,7 @@ import numpy as np
 from diffcli.errors import MathError, UsageError
 from diffcli.ad.evaluate import Point, evaluate, is_finite
 from diffcli.ad.graph import Graph
+from diffcli.ad.paths import crossing_note
 from diffcli.ad.problem import require_scalar
 from diffcli.checks import complex_step
 from diffcli.checks.numeric import CENTRAL_STEP, ONE_SIDED_STEP, RICHARDSON_STEP, difference, scalar_function
@@ -119,6 +120,8 @@ def sweep(graph: Graph, point: Point, variable: str, output: int = 0,
         if finite:
             error, h = min(finite, key=lambda pair: (pair[0], -pair[1]))
             best[scheme] = Best(h, error, textbook_step(scheme, x))
+    if f.crossings:  # type: ignore[attr-defined] - a program's step that changed its path
+        notes.append(crossing_note(f.crossings[0]))  # type: ignore[attr-defined]
     if any(not math.isfinite(v) for scheme in SCHEMES[:4] for v in table[scheme]):
         notes.append("some steps leave the function's domain (no finite quotient there)")
     return Sweep(variable, x, reference, list(steps), table, errors, best, notes)

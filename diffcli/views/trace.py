@@ -56,6 +56,45 @@ class Trace:
     output: str
     direction: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    path: list["PathStep"] = field(default_factory=list)
+
+
+@dataclass
+class PathStep:
+    """A run of equal decisions of a program at one place: `while y.norm() < 1000` true 9 times."""
+
+    kind: str
+    line: int
+    column: int
+    condition: str
+    outcome: bool | int
+    times: int = 1
+
+    def place(self) -> tuple[int, int, str, bool | int]:
+        """Where and what was decided: equal places in a row are one step of the path."""
+        return self.line, self.column, self.kind, self.outcome
+
+    def text(self) -> str:
+        shown = ("true" if self.outcome else "false") if isinstance(self.outcome, bool) else str(self.outcome)
+        repeat = f" ×{self.times}" if self.times > 1 else ""
+        return f"line {self.line}, column {self.column}: {self.kind} `{self.condition}` → {shown}{repeat}"
+
+
+def path_taken(graph: Graph) -> list[PathStep]:
+    """The decisions that chose a program's path, equal ones in a row counted once.
+
+    >>> from diffcli.ad.parse import parse_at
+    >>> g = parse_at("y = x\\nwhile y < 10:\\n    y = y*2\\ny", {"x": 1.5})
+    >>> [step.text() for step in path_taken(g)]
+    ['line 2, column 7: while `y < 10` → true ×3', 'line 2, column 7: while `y < 10` → false']
+    """
+    steps: list[PathStep] = []
+    for d in graph.decisions:
+        if steps and steps[-1].place() == (d.line, d.column, d.kind, d.outcome):
+            steps[-1].times += 1
+        else:
+            steps.append(PathStep(d.kind, d.line, d.column, d.text, d.outcome))
+    return steps
 
 
 def default_direction(point: Point, wrt: list[str]) -> dict[str, Any]:
@@ -104,5 +143,5 @@ def trace(graph: Graph, point: Point, mode: str, wrt: list[str], direction: Mapp
         ))
     # A trace that goes wrong is worth seeing: show it, and say where the trouble starts.
     warnings = [] if is_finite(values[root]) else [nonfinite_reason(graph, values, root)]
-    return Trace(mode, steps, names.get(root, "f"), direction, warnings)
+    return Trace(mode, steps, names.get(root, "f"), direction, warnings, path_taken(graph))
 

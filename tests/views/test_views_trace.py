@@ -158,6 +158,6 @@ def test_each_step_shows_the_rule_applied():
 
 
 def test_a_relabelled_variable_gets_a_prime():
-    document = run_json("trace", "x = x*2; y = x*3", "--at", "x=1", "--mode", "forward")
-    assert [s["name"] for s in document["steps"]] == ["x", "x′", "y"]
-    assert by_name(document, "tangent") == {"x": 1.0, "x′": 2.0, "y": 6.0}
+    document = run_json("trace", "u = x*2; u = u*3; y = u + 1", "--at", "x=1", "--mode", "forward")
+    assert [s["name"] for s in document["steps"]] == ["x", "u", "u′", "y"]
+    assert by_name(document, "tangent") == {"x": 1.0, "u": 2.0, "u′": 6.0, "y": 6.0}

@@ -67,6 +67,10 @@ def diff_command(
     formulas = derivative_formulas(graph, problem.point, problem.wrt, order, constants=constants,
                                    timeout=symbolic_timeout, simplify=simplify)
     f_graph, f_tree = function_sizes(graph, symbolic_timeout)
+    # A program's graph is the path it takes at --at: say so, its formula holds only there.
+    count = len(graph.decisions)
+    path = [f"the program's path at this point ({count} decision{'s' if count > 1 else ''} of its if/while/range): "
+            "the formulas hold where it takes the same path"] if graph.decisions else []
     if json_output:
         print_json({
             "expr": problem.expr, "order": order, "wrt": problem.wrt,
@@ -78,7 +82,7 @@ def diff_command(
                                       "simplified": f.simplified_size} for f in formulas}},
             "ad_programs": {f.variable: f.ad_program for f in formulas},
             "status": {f.variable: f.status for f in formulas},
-            "warnings": [f"{f.variable}: {f.message}" for f in formulas if f.message],
+            "warnings": path + [f"{f.variable}: {f.message}" for f in formulas if f.message],
         })
         return
     console = out()
@@ -104,6 +108,8 @@ def diff_command(
         table.add_row(f"∂{mark}f/∂{f.variable}{mark}", str(f.ad_size), _count(f.sympy_size), _count(f.sympy_cse_size),
                       _count(f.simplified_size))
     console.print(table)
+    for message in path:
+        warn(message)
     for f in formulas:
         if f.message:
             warn(f"{f.variable}: {f.message}")

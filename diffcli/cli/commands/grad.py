@@ -7,6 +7,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from diffcli.checks.compare import Comparison
+from diffcli.errors import UsageError
 from diffcli.cli.app import app
 from diffcli.cli.common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
                      TimeoutOption, WrtOption, apply_check, error_text, has_nonfinite, load_problem, number, out,
@@ -43,15 +44,19 @@ def grad(
     json_output: JsonOption = False,
     at_file: Annotated[Optional[str], typer.Option("--at-file", metavar="POINTS.csv", help="A CSV of points (header: variable names, one point per row): f and ∇f at each, by reverse mode: ∇f traced once as a graph, then evaluated over all points in vectorised chunks.")] = None,
     output_format: Annotated[str, typer.Option("--format", metavar="table|csv", help="With --at-file: table or csv.")] = "table",
+    retain: Annotated[bool, typer.Option("--retain", help="Also the gradient with respect to every variable the program assigns (its last assignment), like PyTorch's retain_grad; JSON: \"retained\".")] = False,
 ) -> None:
     """The gradient of a scalar formula at a point, by forward AD, reverse AD, central differences and SymPy.
 
     Each row is one method; each column one variable; the errors are measured against
     the reference (SymPy when it finishes, else reverse-mode AD).
     """
+    from diffcli.ad.program import retained_gradients
     from diffcli.checks.compare import compare_gradient
 
     methods, explicit = read_methods(method, check, symbolic_timeout)
+    if retain and (at_file is not None or output_format != "table"):
+        raise UsageError("--retain works at one point (--at), not with --at-file")
     if at_file is not None or output_format != "table":
         from diffcli.ad.inputs import read_assignments
         from diffcli.cli.batch_view import run_batch
@@ -60,11 +65,17 @@ def grad(
     problem = load_problem(expr, at, let, wrt)
     comparison = compare_gradient(problem, methods, h=h, richardson=richardson,
                                   symbolic_timeout=symbolic_timeout, explicit=explicit)
+    retained = retained_gradients(problem.expr, problem.point) if retain else None
     if json_output:
-        print_json(grad_document(problem.expr, problem.point, comparison))
+        document = grad_document(problem.expr, problem.point, comparison)
+        if retained is not None:
+            document["retained"] = retained
+        print_json(document)
         shown: set[str] = set()
     else:
         render_grad(problem.point, comparison)
+        if retained is not None:
+            render_retained(retained)
         shown = {kink.message() for kink in comparison.kinks}  # already under the table
     for message in comparison.warnings:
         if message not in shown:
@@ -99,6 +110,19 @@ def grad_document(expr: str, point: dict[str, Any], comparison: Comparison) -> d
         "kinks": [{"where": k.where, "left": k.left, "right": k.right} for k in comparison.kinks],
         "warnings": comparison.warnings + nonfinite,
     }
+
+
+def render_retained(retained: dict[str, Any]) -> None:
+    """∂f/∂name for the program's assigned names (reverse mode), one line each."""
+    console = out()
+    if not retained:
+        console.print("retained: the program assigns no intermediate variable", markup=False)
+        return
+    console.print("retained gradients (reverse mode), ∂f/∂name at each name's last assignment:", markup=False)
+    for name, value in retained.items():
+        label = f"  ∂f/∂{name} = "
+        text = number(value).replace("\n", "\n" + " " * len(label))
+        console.print(label + text, markup=False, highlight=False)
 
 
 def render_grad(point: dict[str, Any], comparison: Comparison) -> None:

@@ -14,6 +14,8 @@ from diffcli.cli.app import app
 from diffcli.cli.common import (AtOption, ExprArgument, JsonOption, LetOption, WrtOption, load_problem, number, out, print_json,
                      warn)
 
+TABLE_STEPS = 2_000  # rows of the table; longer traces show their first and last 1,000
+
 EXAMPLES = """
 [bold]Examples[/bold]
 
@@ -59,6 +61,8 @@ def trace_command(
         print_json({
             "expr": problem.expr, "at": problem.point, "mode": mode, "output": result.output,
             "direction": result.direction, "warnings": result.warnings,
+            "path": [{"kind": p.kind, "line": p.line, "column": p.column, "condition": p.condition,
+                      "outcome": p.outcome, "times": p.times} for p in result.path],
             "steps": [{"name": s.name, "op": s.op, "inputs": s.inputs, "expr": s.expression,
                        "value": s.value, key: s.derivative, "rule": s.rule} for s in result.steps],
         })
@@ -81,9 +85,23 @@ def render_trace(result: Any) -> None:
     table.add_column("value", justify="right")
     table.add_column(header, justify="right")
     table.add_column("rule applied")
-    for step in result.steps:
+    steps = result.steps
+    # A long trace (a loop run 10,000 times) is not read row by row, and Rich takes seconds per
+    # thousand rows: show its two ends; --json has every step.
+    hidden = len(steps) - TABLE_STEPS
+    shown = steps if hidden <= 0 else steps[:TABLE_STEPS // 2] + [None] + steps[-TABLE_STEPS // 2:]
+    for step in shown:
+        if step is None:
+            table.add_row("…", f"{hidden:,} more steps (all of them with --json)", "", "", "")
+            continue
         definition = "input" if step.op == "input" else f"{step.name} = {step.expression}"
         # Formula text like [a, b] must not be read as Rich markup.
         table.add_row(escape(step.name), escape(definition), number(step.value), number(step.derivative),
                       escape(step.rule or ""))
     console.print(table)
+    if result.path:
+        console.print("path taken by the program at this point (its decisions, in order):", markup=False)
+        for step in result.path[:TABLE_STEPS // 20]:
+            console.print(f"  {step.text()}", markup=False, highlight=False)
+        if len(result.path) > TABLE_STEPS // 20:
+            console.print(f"  … {len(result.path) - TABLE_STEPS // 20:,} more (all of them with --json)", markup=False)
