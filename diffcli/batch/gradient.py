@@ -15,9 +15,7 @@ buffers, and a progress callback is told how far it got.
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
@@ -30,9 +28,6 @@ from diffcli.ad.ops import PRIMITIVES, all_finite
 from diffcli.ad.paths import changed_decision
 from diffcli.ad.problem import Problem, make_problem, require_scalar
 from diffcli.ad.reverse import gradient_graph, gradient_reverse
-
-MAX_ROWS = 50_000_000
-
 
 @dataclass
 class BatchResult:
@@ -49,40 +44,6 @@ class BatchResult:
     @property
     def rows(self) -> int:
         return int(self.value.shape[0])
-
-
-def read_points(path_text: str) -> dict[str, np.ndarray]:
-    """Columns of a CSV file whose first line names the variables: {'x': array([...]), ...}."""
-    path = Path(path_text)
-    if not path.is_file():
-        raise UsageError(f"--at-file: no such file: {path_text}")
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        header = handle.readline()
-    names = [name.strip() for name in header.strip().split(",")]
-    if not header.strip() or not all(names):
-        raise UsageError(f"--at-file: {path_text} must start with a header line naming the variables, like x,y")
-    for name in names:
-        if not name.isidentifier() or name.startswith("__"):
-            raise UsageError(f"--at-file: the header of {path_text} has {name!r}, which is not a variable name")
-    duplicated = sorted({n for n in names if names.count(n) > 1})
-    if duplicated:
-        raise UsageError(f"--at-file: the header of {path_text} names '{duplicated[0]}' twice")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "input contained no data" is reported below, as a usage error
-            data = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float64, ndmin=2, max_rows=MAX_ROWS + 1)
-    except ValueError as error:
-        raise UsageError(f"--at-file: cannot read {path_text}: {error}") from None
-    if data.shape[0] == 0:
-        raise UsageError(f"--at-file: {path_text} has a header but no points")
-    if data.shape[0] > MAX_ROWS:
-        raise UsageError(f"--at-file: {path_text} has more than {MAX_ROWS:,} points")
-    if data.shape[1] != len(names):
-        raise UsageError(f"--at-file: {path_text} has {data.shape[1]} columns but its header names {len(names)}")
-    if not np.isfinite(data).all():
-        row = int(np.argwhere(~np.isfinite(data))[0][0])
-        raise UsageError(f"--at-file: {path_text} line {row + 2} holds a value that is not a finite number")
-    return {name: np.ascontiguousarray(data[:, k]) for k, name in enumerate(names)}
 
 
 def check_pointwise(graph: Graph, roots: list[int]) -> None:
