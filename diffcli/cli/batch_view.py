@@ -48,12 +48,13 @@ class _LazyProgress:
 
 
 def run_batch(expr: str, at_file: str | None, at: list[str] | None, let: dict[str, Any], wrt: str | None,
-              methods: list[str], output_format: str, json_output: bool) -> None:
+              methods: list[str], output_format: str, json_output: bool, backend: str = "auto") -> None:
     """Everything `grad --at-file` does: read, compute, print."""
     if output_format not in FORMATS:
         raise UsageError(f"--format: expected one of {', '.join(FORMATS)}, got '{output_format}'")
     if at_file is None:
-        raise UsageError(f"--format {output_format} needs --at-file (a table of points)")
+        option = f"--format {output_format}" if output_format != "table" else f"--backend {backend}"
+        raise UsageError(f"{option} needs --at-file (a table of points)")
     if at:
         raise UsageError("give the points either with --at or with --at-file, not both")
     if json_output and output_format != "table":
@@ -65,7 +66,7 @@ def run_batch(expr: str, at_file: str | None, at: list[str] | None, let: dict[st
     progress = _LazyProgress()
     try:
         result = batch_gradient(read_expression(expr), files.read_points(at_file), let, split_names(wrt, "--wrt"),
-                                progress=progress)
+                                progress=progress, backend=backend)
     finally:
         progress.close()
     if json_output:
@@ -85,7 +86,7 @@ def run_batch(expr: str, at_file: str | None, at: list[str] | None, let: dict[st
 def batch_document(at_file: str, result: BatchResult) -> dict[str, Any]:
     """`--json`: arrays with one entry per point."""
     return {"expr": result.expr, "at_file": at_file, "points": result.rows, "wrt": result.wrt,
-            "at": result.points, "value": result.value, "method": "reverse",
+            "at": result.points, "value": result.value, "method": "reverse", "backend": result.backend,
             "grad": result.grad, "seconds": result.seconds, "warnings": result.warnings}
 
 
@@ -97,7 +98,8 @@ def _columns(result: BatchResult) -> tuple[list[str], list[np.ndarray]]:
 
 def render_batch(result: BatchResult) -> None:
     console = out()
-    console.print(f"{result.rows} points, f and ∇f by reverse mode (∇f traced once, evaluated in vectorised chunks): "
+    how = "evaluated in one compiled loop" if result.backend == "jit" else "evaluated in vectorised chunks"
+    console.print(f"{result.rows} points, f and ∇f by reverse mode (∇f traced once, {how}): "
                   f"{seconds_text(result.seconds)}", markup=False)
     names, columns = _columns(result)
     data = np.column_stack([column[:TABLE_ROWS] for column in columns])

@@ -43,6 +43,7 @@ def grad(
     check: CheckOption = None,
     json_output: JsonOption = False,
     at_file: Annotated[Optional[str], typer.Option("--at-file", metavar="POINTS.csv", help="A CSV of points (header: variable names, one point per row; or .npy/.parquet with named columns): f and ∇f at each, by reverse mode: ∇f traced once as a graph, then evaluated over all points in vectorised chunks.")] = None,
+    backend: Annotated[str, typer.Option("--backend", metavar="auto|numpy|jit", help="With --at-file: NumPy ufuncs over chunks, or one loop compiled by Numba (pip install \"diffcli[jit]\"); auto compiles for very large batches.")] = "auto",
     output_format: Annotated[str, typer.Option("--format", metavar="table|csv|npy|parquet", help="With --at-file: a table, CSV, or binary .npy/.parquet (for large batches; parquet needs pyarrow).")] = "table",
     retain: Annotated[bool, typer.Option("--retain", help="Also the gradient with respect to every variable the program assigns (its last assignment), like PyTorch's retain_grad; JSON: \"retained\".")] = False,
 ) -> None:
@@ -57,11 +58,11 @@ def grad(
     methods, explicit = read_methods(method, check, symbolic_timeout)
     if retain and (at_file is not None or output_format != "table"):
         raise UsageError("--retain works at one point (--at), not with --at-file")
-    if at_file is not None or output_format != "table":
+    if at_file is not None or output_format != "table" or backend != "auto":
         from diffcli.ad.inputs import read_assignments
         from diffcli.cli.batch_view import run_batch
 
-        return run_batch(expr, at_file, at, read_assignments(let, "--let"), wrt, methods, output_format, json_output)
+        return run_batch(expr, at_file, at, read_assignments(let, "--let"), wrt, methods, output_format, json_output, backend)
     problem = load_problem(expr, at, let, wrt)
     comparison = compare_gradient(problem, methods, h=h, richardson=richardson,
                                   symbolic_timeout=symbolic_timeout, explicit=explicit)
