@@ -131,8 +131,11 @@ def render_grad(point: dict[str, Any], comparison: Comparison) -> None:
 
     from diffcli.cli.tensor_view import has_tensor, render_tensor_grad
 
-    if has_tensor(point, comparison.wrt):
-        return render_tensor_grad(point, comparison)
+    from diffcli.cli.gradient_rows import BY_VARIABLE_FROM, render_by_variable
+
+    if has_tensor(point, comparison.wrt) or len(comparison.wrt) >= BY_VARIABLE_FROM:
+        (render_tensor_grad if has_tensor(point, comparison.wrt) else render_by_variable)(point, comparison)
+        return print_kinks(comparison)
     console = out()
     shown_point = ", ".join(f"{name}={number(value, 10)}" for name, value in point.items())
     console.print(f"f({shown_point}) = [bold]{number(comparison.value)}[/bold]")
@@ -161,5 +164,10 @@ def render_grad(point: dict[str, Any], comparison: Comparison) -> None:
         table.add_row(label, *[number(m.result[n]) for n in comparison.wrt], error_text(m.error),
                       error_text(m.rel_error), *steps, seconds_text(m.seconds))
     console.print(table)
+    print_kinks(comparison)
+
+
+def print_kinks(comparison: Comparison) -> None:
+    """Under the table: where the function is not differentiable, with its one-sided slopes."""
     for kink in comparison.kinks:
-        console.print(f"[bold red]✗[/bold red] {kink.message()}", markup=True, highlight=False)
+        out().print(f"[bold red]✗[/bold red] {kink.message()}", markup=True, highlight=False)
