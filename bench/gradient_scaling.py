@@ -62,6 +62,7 @@ def _peers(x: np.ndarray) -> dict[str, Callable[[], Any]]:
         data = jnp.asarray(x)
         plain = jax.grad(lambda t: _vector_formula(jnp, t))
         compiled = jax.jit(plain)
+        jax.block_until_ready(plain(data))  # warm-up: JAX traces and compiles each primitive once
         jax.block_until_ready(compiled(data))
         works["JAX grad (no jit)"] = lambda: jax.block_until_ready(plain(data))
         works["JAX grad (jit)"] = lambda: jax.block_until_ready(compiled(data))

@@ -15,15 +15,19 @@ import numpy as np
 
 Times = tuple[float, float, float]
 
+# What the timings read: wall time, or (on a shared machine) this process's CPU time,
+# all threads included (`run.py` sets it).
+CLOCK: Callable[[], float] = time.perf_counter
+
 
 def best_of(repeat: int, work: Callable[[], Any], number: int = 1) -> tuple[float, Any]:
     """Seconds per call (best of `repeat` rounds of `number` calls) and the last result."""
     best, result = float("inf"), None
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = CLOCK()
         for _ in range(number):
             result = work()
-        best = min(best, (time.perf_counter() - start) / number)
+        best = min(best, (CLOCK() - start) / number)
     return best, result
 
 

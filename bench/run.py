@@ -136,9 +136,11 @@ def _seconds(value: float) -> str:
 
 def ratio_lines(repeat: int, n: int, points: int) -> list[str]:
     lines = ["## Gradient / function time", "",
-             f"Value and gradient time over function time, each the median of {repeat} runs taken in turns (wall time); "
+             f"Value and gradient time over function time, each the median of {repeat} runs taken in turns, in CPU time "
+             "(all threads; the machine is shared, so wall times swing with the load); "
              "autograd and JAX run the same formula (the 10,000-variable one written with vector ops, as one would for them), float64, in this run. "
              "JAX is jit-compiled (compilation not counted).", ""]
+    peers.CLOCK = time.process_time
     run, chain = chain_times(n, repeat)
     batch = batch_gradient.all_times(batch_gradient.points(points), repeat)
     workloads = [(f"scalar `{batch_gradient.EXPR}` at x = 1.5", scalar_times(repeat, 2000)),
@@ -205,14 +207,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes and few repeats, to check the script")
     parser.add_argument("--output", default=str(HERE / "RESULTS.md"))
+    parser.add_argument("--only", help="comma-separated section labels to run again; their sections in --output "
+                                       "are replaced, the rest is kept")
     args = parser.parse_args()
     began = time.perf_counter()
     quick = args.quick
     lines = ["# diffcli benchmarks", "",
              f"Written by `python bench/run.py`{' --quick (numbers NOT for keeping)' if quick else ''}; "
-             "every figure below comes from one run on this machine.", ""]
+             "every figure below comes from one run on this machine (a section run again on its own says so).", ""]
     lines += machine_lines()
-    sections = [("cold start", lambda: cold_start_lines(3 if quick else 15)),
+    sections = [("cold start", lambda: cold_start_lines(3 if quick else 7)),
                 ("gradient ratios", lambda: ratio_lines(2 if quick else 7, 500 if quick else 10_000,
                                                         50_000 if quick else 1_000_000)),
                 ("gradient scaling", lambda: gradient_scaling.lines([100, 1000] if quick else [100, 1000, 2000, 10_000],
@@ -220,15 +224,38 @@ def main() -> None:
                 ("batch files", lambda: batch_files.lines(50_000 if quick else 1_000_000, 2 if quick else 3)),
                 ("expression swell", lambda: swell_lines((1, 2, 4) if quick else (1, 2, 4, 6, 8, 10), 20.0)),
                 ("lagrange", lambda: lagrange_lines(1 if quick else 3))]
+    only = set(args.only.split(",")) if args.only else None
+    bodies: list[list[str]] = []
+    if only:
+        sections = [(label, section) for label, section in sections if label in only]
     for label, section in sections:
         start = time.perf_counter()
         print(f"{label} ...", file=sys.stderr, flush=True)
+        started_load = load()
+        stamp = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
         body = section()
-        lines += body[:1] + ["", f"_Load average when this section started: {load()}._"] + body[1:]
+        body = body[:1] + ["", f"_Load average when this section started: {started_load}"
+                           + (f" (section run again on its own, {stamp})" if only else "") + "._"] + body[1:]
+        bodies.append(body)
+        lines += body
         print(f"{label}: {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
+    if only:
+        return _replace_sections(Path(args.output), bodies)
     lines.append(f"Whole run: {time.perf_counter() - began:.0f} s.")
     Path(args.output).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {args.output}", file=sys.stderr)
+
+
+def _replace_sections(path: Path, bodies: list[list[str]]) -> None:
+    """Put each new section body in place of the section of the same heading in `path`."""
+    text = path.read_text(encoding="utf-8").split("\n")
+    for body in bodies:
+        start = text.index(body[0])
+        end = next((i for i in range(start + 1, len(text)) if text[i].startswith("## ") or text[i].startswith("Whole run")),
+                   len(text))
+        text[start:end] = body
+    path.write_text("\n".join(text), encoding="utf-8")
+    print(f"replaced {len(bodies)} section(s) in {path}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -52,9 +52,9 @@ import numba
 @numba.njit(inline="always", error_model="numpy")
 def _smul(a, b):
     p = a * b
-    if not np.isfinite(p) and (a == 0.0 or b == 0.0):
-        return 0.0
-    return p
+    if p - p == 0.0:  # p is finite: the common case, one comparison
+        return p
+    return 0.0 if a == 0.0 or b == 0.0 else p
 
 
 @numba.njit(inline="always", error_model="numpy")
@@ -159,7 +159,7 @@ def fused_program(graph: Graph, roots: list[int], columns: list[str], constants:
             return None
         constant_index[node] = len(constant_values)
         constant_values.append(float(value))
-        return f"c[{constant_index[node]}]"
+        return f"k{constant_index[node]}"
 
     for node in range(len(graph)):
         if not needed[node]:
@@ -192,7 +192,8 @@ def fused_program(graph: Graph, roots: list[int], columns: list[str], constants:
         return None  # nothing depends on the points: the NumPy path is as good
     arguments = ", ".join(["c", *(f"x{k}" for k in range(len(column_order))), *(f"out{k}" for k in range(len(stores)))])
     lines = [_HEADER, "", "@numba.njit(cache=True, nogil=True, error_model=\"numpy\")",
-             f"def kernel({arguments}):", "    for i in range(out0.shape[0]):",
+             f"def kernel({arguments}):", *(f"    k{k} = c[{k}]" for k in range(len(constant_values))),
+             "    for i in range(out0.shape[0]):",
              *(f"        {line}" for line in body + stores), ""]
     return FusedProgram("\n".join(lines), np.array(constant_values, dtype=np.float64), column_order, outputs)
 
@@ -201,11 +202,17 @@ def _template(graph: Graph, node: int, varies: list[bool], fixed: list[Any]) -> 
     op = graph.ops[node]
     if graph.attrs[node]:
         return None  # no elementwise op of the table takes attributes; refuse what is not understood
+    if op == "smul" and any(not varies[j] and _finite_nonzero(fixed[j]) for j in graph.inputs[node]):
+        return TEMPLATES["mul"]  # 0·∞ needs a zero and an infinite factor; a finite nonzero constant is neither
     if op == "pow":
         exponent = graph.inputs[node][1]
         if not varies[exponent] and type(fixed[exponent]) is np.float64 and float(fixed[exponent]) in _SMALL_POWERS:
             return _SMALL_POWERS[float(fixed[exponent])]
     return TEMPLATES.get(op)
+
+
+def _finite_nonzero(value: Any) -> bool:
+    return np.ndim(value) == 0 and bool(np.isfinite(value)) and value != 0
 
 
 _LOADED: dict[str, Callable[..., None]] = {}

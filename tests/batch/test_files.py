@@ -132,3 +132,13 @@ def test_a_large_csv_goes_through_pyarrow_with_the_same_output(cli, tmp_path, mo
     assert result.exit_code == 0
     data = np.array([[float(v) for v in line.split(",")] for line in result.stdout.splitlines()[1:]])
     assert data[:, 0].tobytes() == x.tobytes() and data[:, 2].tobytes() == (3 * x**2).tobytes()
+
+
+def test_binary_output_is_refused_on_a_terminal(tmp_path, monkeypatch):
+    from diffcli.cli import batch_view
+
+    points = tmp_path / "points.csv"
+    points.write_text("x\n1\n")
+    monkeypatch.setattr(batch_view.sys.stdout, "isatty", lambda: True, raising=False)
+    with pytest.raises(UsageError, match="writes binary data: send it to a file"):
+        batch_view.run_batch("x*x", str(points), None, {}, None, ["reverse"], "npy", False)

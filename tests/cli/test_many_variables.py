@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 
-from diffcli.checks.compare import DEFAULT_ENTRY_LIMITS
 
 
 def _formula(n: int) -> tuple[str, str]:
@@ -33,7 +32,7 @@ def test_a_wide_gradient_is_one_row_per_variable_and_readable_through_a_pipe(cli
 
 
 def test_default_methods_skip_what_grows_with_the_entries_and_say_how_to_ask(cli):
-    n = DEFAULT_ENTRY_LIMITS["symbolic"][0] + 1
+    n = 51
     expr, at = _formula(n)
     document = json.loads(cli("grad", expr, "--at", at, "--json").stdout)
     symbolic = document["methods"]["symbolic"]
@@ -48,11 +47,11 @@ def test_forward_mode_is_skipped_by_default_above_its_limit(monkeypatch):
     from diffcli.ad.problem import make_problem
     from diffcli.checks import compare
 
-    monkeypatch.setitem(compare.DEFAULT_ENTRY_LIMITS, "forward", (3, "{n} entries need {n} tangent directions"))
+    monkeypatch.setitem(compare.DEFAULT_LIMITS, "forward", lambda n, nodes: f"{n} entries need {n} directions" if n > 3 else None)
     problem = make_problem("a*b*c*d", {"a": 1.0, "b": 2.0, "c": 3.0, "d": 4.0})
     skipped = compare.compare_gradient(problem, ("forward", "reverse"))
     assert skipped.methods["forward"].status == "skipped"
-    assert skipped.methods["forward"].message == "4 entries need 4 tangent directions; ask for it with --method forward"
+    assert skipped.methods["forward"].message == "4 entries need 4 directions; ask for it with --method forward"
     asked = compare.compare_gradient(problem, ("forward", "reverse"), explicit=True)
     assert asked.methods["forward"].result == {"a": 24.0, "b": 12.0, "c": 8.0, "d": 6.0}
 
@@ -61,3 +60,18 @@ def test_a_kink_is_shown_under_a_tensor_table(cli):
     result = cli("grad", "abs(x[0]) + x[1]", "--at", "x=[0,1]", "--method", "reverse")
     assert result.exit_code == 0
     assert "✗ not differentiable here: abs" in result.stdout and "warning" not in result.output.split("✗")[0]
+
+
+def test_central_differences_by_default_only_while_the_graph_is_small():
+    from diffcli.ad.problem import make_problem
+    from diffcli.checks.compare import compare_gradient
+
+    n = 150  # fewer than 200 entries, but 9 × 150 × 1,950 nodes is beyond the budget
+    expr = " + ".join(f"x{i}*x{(i + 1) % n} + sin(x{i})*exp(-x{i}**2/2) + log(1 + x{i}**2)" for i in range(n))
+    problem = make_problem(expr, {f"x{i}": 0.01 * i for i in range(n)})
+    central = compare_gradient(problem, ("reverse", "central")).methods["central"]
+    assert central.status == "skipped"
+    assert central.message == (f"150 entries would need about 1,350 evaluations of {len(problem.graph):,} nodes; "
+                               "ask for it with --method central")
+    small = make_problem("x0*x1 + sin(x1)", {"x0": 1.0, "x1": 2.0})
+    assert compare_gradient(small, ("reverse", "central")).methods["central"].status == "ok"
