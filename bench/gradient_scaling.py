@@ -108,7 +108,8 @@ def lines(sizes: list[int], repeat: int) -> list[str]:
            f"`reverse_ratio.formula(n)`: n scalar variables, 3 terms each (x_i·x_(i+1), sin·exp, log). "
            f"Median of {repeat} runs taken in turns, wall time (CPU time; range of wall times). "
            "JAX and autograd get the same formula written with vector ops. The default method set skips "
-           "forward mode above 2,000 entries, central differences above 200 and SymPy above 50.", ""]
+           "forward mode above 2,000 entries, central differences above 200 entries or 500,000 node evaluations "
+           "(about 9 graph evaluations per entry) and SymPy above 50 entries.", ""]
     for n in sizes:
         samples = in_process(n, repeat)
         out += [f"n = {n:,}, in one process:", "", "| what | time |", "|---|---:|"]
