@@ -79,7 +79,7 @@ TEMPLATES: dict[str, str] = {
     "add": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0} * {1}", "div": "{0} / {1}", "neg": "-{0}",
     "smul": "_smul({0}, {1})", "pow": "np.power({0}, {1})", "detach": "{0}",
     **{op: f"{function}({{0}})" for op, function in _UNARY.items()},
-    "atan2": "np.arctan2({0}, {1})", "maximum": "np.maximum({0}, {1})", "minimum": "np.minimum({0}, {1})",
+    "atan2": "np.arctan2({0}, {1})", "hypot": "np.hypot({0}, {1})", "maximum": "np.maximum({0}, {1})", "minimum": "np.minimum({0}, {1})",
     "relu": "np.maximum({0}, 0.0)", "softplus": "np.logaddexp(0.0, {0})",
     "step": "_truth({0} > 0.0)", "tie_weight": "(np.sign({0} - {1}) + 1.0) / 2.0",
     "lt": "_truth({0} < {1})", "le": "_truth({0} <= {1})", "gt": "_truth({0} > {1})", "ge": "_truth({0} >= {1})",

@@ -54,6 +54,13 @@ def test_the_compiled_loop_gives_the_numpy_numbers(expr):
     assert jit_result.warnings == numpy_result.warnings
 
 
+def test_every_elementwise_op_of_the_table_has_a_template():
+    from diffcli.ad.ops import PRIMITIVES
+
+    elementwise = {name for name, p in PRIMITIVES.items() if "elementwise" in p.tags} - {"var", "const"}
+    assert elementwise <= set(fused.TEMPLATES)
+
+
 def test_every_template_is_exercised():
     seen = set()
     for expr in FORMULAS:

@@ -45,13 +45,13 @@ def test_default_methods_skip_what_grows_with_the_entries_and_say_how_to_ask(cli
 
 def test_forward_mode_is_skipped_by_default_above_its_limit(monkeypatch):
     from diffcli.ad.problem import make_problem
-    from diffcli.checks import compare
+    from diffcli.checks import compare, methods
 
-    monkeypatch.setitem(compare.DEFAULT_LIMITS, "forward", lambda n, nodes: f"{n} entries need {n} directions" if n > 3 else None)
+    monkeypatch.setattr(methods, "MAX_DEFAULT_FORWARD_GRADIENT", 3)
     problem = make_problem("a*b*c*d", {"a": 1.0, "b": 2.0, "c": 3.0, "d": 4.0})
     skipped = compare.compare_gradient(problem, ("forward", "reverse"))
     assert skipped.methods["forward"].status == "skipped"
-    assert skipped.methods["forward"].message == "4 entries need 4 directions; ask for it with --method forward"
+    assert skipped.methods["forward"].message == "4 entries need 4 tangent directions; ask for it with --method forward"
     asked = compare.compare_gradient(problem, ("forward", "reverse"), explicit=True)
     assert asked.methods["forward"].result == {"a": 24.0, "b": 12.0, "c": 8.0, "d": 6.0}
 
