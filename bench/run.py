@@ -242,8 +242,26 @@ def main() -> None:
     if only:
         return _replace_sections(Path(args.output), bodies)
     lines.append(f"Whole run: {time.perf_counter() - began:.0f} s.")
+    lines += _kept_sections(Path(args.output), {line for line in lines if line.startswith("## ")})
     Path(args.output).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {args.output}", file=sys.stderr)
+
+
+def _kept_sections(path: Path, written: set[str]) -> list[str]:
+    """Sections of the old file this script does not write (figures added by hand), kept at the end."""
+    if not path.is_file():
+        return []
+    kept: list[str] = []
+    keeping = False
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        if line.startswith("## "):
+            keeping = line not in written and line != "## Machine"
+        elif line.startswith("Whole run:"):
+            keeping = False
+            continue
+        if keeping:
+            kept.append(line)
+    return ([""] + kept) if kept else []
 
 
 def _replace_sections(path: Path, bodies: list[list[str]]) -> None:
