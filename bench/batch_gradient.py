@@ -47,6 +47,21 @@ def diffcli_times(x: np.ndarray, repeat: int) -> Times:
     return f_time, g_time, float(np.max(np.abs(result.grad["x"] - exact_gradient(x))))
 
 
+def fused_times(x: np.ndarray, repeat: int) -> Times | None:
+    """The fused backend (one Numba loop, compiled before timing): its f alone, then f and ∇f."""
+    from diffcli.batch import fused
+
+    if not fused.available():
+        return None
+    graph = parse(EXPR)
+    program = fused.fused_program(graph, graph.outputs, ["x"], {})
+    program.run({"x": x[:10]})
+    batch_gradient(graph, {"x": x[:10]}, backend="jit")  # compile both before timing
+    f_time, g_time, result = best_of_pair(repeat, lambda: program.run({"x": x})[0],
+                                          lambda: batch_gradient(graph, {"x": x}, backend="jit"))
+    return f_time, g_time, float(np.max(np.abs(result.grad["x"] - exact_gradient(x))))
+
+
 def by_hand_times(x: np.ndarray, repeat: int) -> Times:
     """NumPy with the derivative written out by hand: the floor any AD tool is measured against."""
     def value() -> np.ndarray:
@@ -66,6 +81,7 @@ def all_times(x: np.ndarray, repeat: int) -> dict[str, Times | None]:
     truth = exact_gradient(x)
     return {"NumPy, derivative by hand": by_hand_times(x, repeat),
             "diffcli (reverse, chunked)": diffcli_times(x, repeat),
+            "diffcli (reverse, fused: --backend jit)": fused_times(x, repeat),
             "autograd (elementwise_grad)": autograd_times("batch", x, truth, repeat),
             "JAX (jit, vjp)": jax_times("batch", x, truth, repeat)}
 

@@ -15,28 +15,34 @@ import numpy as np
 
 Times = tuple[float, float, float]
 
+# What the timings read: wall time, or (on a shared machine) this process's CPU time,
+# all threads included (`run.py` sets it).
+CLOCK: Callable[[], float] = time.perf_counter
+
 
 def best_of(repeat: int, work: Callable[[], Any], number: int = 1) -> tuple[float, Any]:
     """Seconds per call (best of `repeat` rounds of `number` calls) and the last result."""
     best, result = float("inf"), None
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = CLOCK()
         for _ in range(number):
             result = work()
-        best = min(best, (time.perf_counter() - start) / number)
+        best = min(best, (CLOCK() - start) / number)
     return best, result
 
 
 def best_of_pair(repeat: int, function: Callable[[], Any], gradient: Callable[[], Any],
                  number: int = 1) -> tuple[float, float, Any]:
-    """Best seconds per call of `function` and of `gradient`, timed in turns so a burst of
+    """Median seconds per call of `function` and of `gradient`, timed in turns so a burst of
     load on the machine hits both alike; and the last result of `gradient`."""
-    f_best, g_best, result = float("inf"), float("inf"), None
+    import statistics
+
+    f_times, g_times, result = [], [], None
     for _ in range(repeat):
-        f_best = min(f_best, best_of(1, function, number)[0])
+        f_times.append(best_of(1, function, number)[0])
         g_seconds, result = best_of(1, gradient, number)
-        g_best = min(g_best, g_seconds)
-    return f_best, g_best, result
+        g_times.append(g_seconds)
+    return statistics.median(f_times), statistics.median(g_times), result
 
 
 def _error(gradient: Any, truth: np.ndarray) -> float:

@@ -7,8 +7,15 @@
 2. Gradient/function time ratio on a scalar formula at one point, the 10,000-variable
    formula (bench/reverse_ratio.py) and the 10^6-point batch (bench/batch_gradient.py),
    next to autograd and JAX measured in the same run (bench/peers.py).
-3. AD against SymPy on the swelling logistic map (bench/views_swell.py).
-4. `lagrange` against SciPy on Hock–Schittkowski problems (bench/hock_schittkowski.py).
+3. Gradient time against the number of variables per method, API and CLI, next to JAX and
+   autograd (bench/gradient_scaling.py).
+4. Batch files end to end in points per second, next to pyarrow, NumPy and JAX scripts
+   (bench/batch_files.py).
+5. AD against SymPy on the swelling logistic map (bench/views_swell.py).
+6. `lagrange` against SciPy on Hock–Schittkowski problems (bench/hock_schittkowski.py).
+
+The machine may be shared: every section names the load average when it started, and
+the newer sections give medians with CPU time and the range of wall times.
 
 autograd and JAX come with the `bench` extra (`pip install ".[bench]"`); a missing one is
 named in RESULTS.md and its rows are left out. --quick makes every figure cheaper (fewer
@@ -30,8 +37,10 @@ sys.path.insert(0, str(HERE.parent))
 
 import numpy as np  # noqa: E402
 
+import batch_files  # noqa: E402
 import batch_gradient  # noqa: E402
 import cold_start  # noqa: E402
+import gradient_scaling  # noqa: E402
 import hock_schittkowski  # noqa: E402
 import peers  # noqa: E402
 import reverse_ratio  # noqa: E402
@@ -68,7 +77,11 @@ def machine_lines() -> list[str]:
             f"* Python {platform.python_version()}, NumPy {np.__version__}, autograd {version('autograd')}, "
             f"JAX {version('jax')}, SciPy {version('scipy')}, SymPy {version('sympy')}",
             f"* Date: {datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
-            f"* Load average at the start: {', '.join(f'{v:.2f}' for v in os.getloadavg())}", ""]
+            f"* Load average at the start: {load()}", ""]
+
+
+def load() -> str:
+    return ", ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 def cold_start_lines(repeats: int) -> list[str]:
@@ -123,9 +136,11 @@ def _seconds(value: float) -> str:
 
 def ratio_lines(repeat: int, n: int, points: int) -> list[str]:
     lines = ["## Gradient / function time", "",
-             f"Value and gradient time over function time, each the best of {repeat} runs taken in turns; "
+             f"Value and gradient time over function time, each the median of {repeat} runs taken in turns, in CPU time "
+             "(all threads; the machine is shared, so wall times swing with the load); "
              "autograd and JAX run the same formula (the 10,000-variable one written with vector ops, as one would for them), float64, in this run. "
              "JAX is jit-compiled (compilation not counted).", ""]
+    peers.CLOCK = time.process_time
     run, chain = chain_times(n, repeat)
     batch = batch_gradient.all_times(batch_gradient.points(points), repeat)
     workloads = [(f"scalar `{batch_gradient.EXPR}` at x = 1.5", scalar_times(repeat, 2000)),
@@ -143,7 +158,7 @@ def ratio_lines(repeat: int, n: int, points: int) -> list[str]:
     if missing:
         lines += ["", f"Not installed, so not measured: {', '.join(missing)}."]
     ours, theirs = batch["diffcli (reverse, chunked)"], batch["autograd (elementwise_grad)"]
-    hand = batch["NumPy, derivative by hand"]
+    hand, jit, jax = batch["NumPy, derivative by hand"], batch["diffcli (reverse, fused: --backend jit)"], batch["JAX (jit, vjp)"]
     lines += ["", "Targets:", "",
               f"* 10,000 variables, reverse mode within 5× of the function: "
               f"**{'met' if run.g_seconds <= 5 * run.f_seconds else 'NOT met'}** ({run.g_seconds / run.f_seconds:.2f}×).",
@@ -152,6 +167,13 @@ def ratio_lines(repeat: int, n: int, points: int) -> list[str]:
               f"* batch gradient within 1.5× of the function (issue 6): **{'met' if ours[1] <= 1.5 * ours[0] else 'NOT met'}** "
               f"({ours[1] / ours[0]:.2f}×; NumPy with a hand-written, shared derivative needs {hand[1] / hand[0]:.2f}×: "
               f"the derivative of sin needs a cos pass, which costs about as much as the function's sin and exp together)."]
+    if jit:
+        lines.append(f"* fused backend (issue 16, issue 6's figure): value + gradient within 1.5× of f: "
+                     f"**{'met' if jit[1] <= 1.5 * jit[0] else 'NOT met'}** ({jit[1] / jit[0]:.2f}× its own f, "
+                     f"{jit[1] / ours[0]:.2f}× the NumPy path's f)"
+                     + (f"; JAX jit: {jax[1] / jax[0]:.2f}×, {_seconds(jax[1])} against {_seconds(jit[1])}: "
+                        f"**{'beaten' if jit[1] < jax[1] and jit[1] / jit[0] < jax[1] / jax[0] else 'NOT beaten'}**"
+                        if jax else "") + ".")
     if theirs:
         lines.append(f"* batch gradient faster than autograd: **{'met' if ours[1] < theirs[1] else 'NOT met'}** "
                      f"({_seconds(ours[1])} vs {_seconds(theirs[1])}; ratio {ours[1] / ours[0]:.2f}× vs "
@@ -185,26 +207,73 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes and few repeats, to check the script")
     parser.add_argument("--output", default=str(HERE / "RESULTS.md"))
+    parser.add_argument("--only", help="comma-separated section labels to run again; their sections in --output "
+                                       "are replaced, the rest is kept")
     args = parser.parse_args()
     began = time.perf_counter()
     quick = args.quick
     lines = ["# diffcli benchmarks", "",
              f"Written by `python bench/run.py`{' --quick (numbers NOT for keeping)' if quick else ''}; "
-             "every figure below comes from one run on this machine.", ""]
+             "every figure below comes from one run on this machine (a section run again on its own says so).", ""]
     lines += machine_lines()
-    sections = [("cold start", lambda: cold_start_lines(3 if quick else 15)),
+    sections = [("cold start", lambda: cold_start_lines(3 if quick else 7)),
                 ("gradient ratios", lambda: ratio_lines(2 if quick else 7, 500 if quick else 10_000,
                                                         50_000 if quick else 1_000_000)),
+                ("gradient scaling", lambda: gradient_scaling.lines([100, 1000] if quick else [100, 1000, 2000, 10_000],
+                                                                    2 if quick else 3)),
+                ("batch files", lambda: batch_files.lines(50_000 if quick else 1_000_000, 2 if quick else 3)),
                 ("expression swell", lambda: swell_lines((1, 2, 4) if quick else (1, 2, 4, 6, 8, 10), 20.0)),
                 ("lagrange", lambda: lagrange_lines(1 if quick else 3))]
+    only = set(args.only.split(",")) if args.only else None
+    bodies: list[list[str]] = []
+    if only:
+        sections = [(label, section) for label, section in sections if label in only]
     for label, section in sections:
         start = time.perf_counter()
         print(f"{label} ...", file=sys.stderr, flush=True)
-        lines += section()
+        started_load = load()
+        stamp = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+        body = section()
+        body = body[:1] + ["", f"_Load average when this section started: {started_load}"
+                           + (f" (section run again on its own, {stamp})" if only else "") + "._"] + body[1:]
+        bodies.append(body)
+        lines += body
         print(f"{label}: {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
+    if only:
+        return _replace_sections(Path(args.output), bodies)
     lines.append(f"Whole run: {time.perf_counter() - began:.0f} s.")
+    lines += _kept_sections(Path(args.output), {line for line in lines if line.startswith("## ")})
     Path(args.output).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {args.output}", file=sys.stderr)
+
+
+def _kept_sections(path: Path, written: set[str]) -> list[str]:
+    """Sections of the old file this script does not write (figures added by hand), kept at the end."""
+    if not path.is_file():
+        return []
+    kept: list[str] = []
+    keeping = False
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        if line.startswith("## "):
+            keeping = line not in written and line != "## Machine"
+        elif line.startswith("Whole run:"):
+            keeping = False
+            continue
+        if keeping:
+            kept.append(line)
+    return ([""] + kept) if kept else []
+
+
+def _replace_sections(path: Path, bodies: list[list[str]]) -> None:
+    """Put each new section body in place of the section of the same heading in `path`."""
+    text = path.read_text(encoding="utf-8").split("\n")
+    for body in bodies:
+        start = text.index(body[0])
+        end = next((i for i in range(start + 1, len(text)) if text[i].startswith("## ") or text[i].startswith("Whole run")),
+                   len(text))
+        text[start:end] = body
+    path.write_text("\n".join(text), encoding="utf-8")
+    print(f"replaced {len(bodies)} section(s) in {path}", file=sys.stderr)
 
 
 if __name__ == "__main__":

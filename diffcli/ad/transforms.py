@@ -13,34 +13,9 @@ import numpy as np
 
 from diffcli.ad.evaluate import Point, evaluate
 from diffcli.ad.flat import unit
-from diffcli.ad.forward import jvp_sweep
+from diffcli.ad.forward import jacobian_forward
 from diffcli.ad.graph import Graph
 from diffcli.ad.reverse import gradient_graph, vjp_sweep
-
-
-def _input_entries(point: Point, wrt: list[str]) -> list[tuple[str, int, tuple[int, ...]]]:
-    return [(name, k, np.shape(point[name])) for name in wrt for k in range(int(np.size(point[name])))]
-
-
-def jacobian_forward(graph: Graph, point: Point, wrt: list[str], outputs: list[int] | None = None,
-                     values: list[Any] | None = None) -> np.ndarray:
-    """The Jacobian by forward mode: one tangent sweep per input entry (columns)."""
-    outputs = graph.outputs if outputs is None else outputs
-    values = evaluate(graph, point, upto=outputs) if values is None else values
-    needed = graph.ancestors(outputs)
-    sizes = [int(np.size(values[o])) for o in outputs]
-    columns = []
-    with np.errstate(all="ignore"):
-        for name, k, shape in _input_entries(point, wrt):
-            node = graph.variables.get(name)
-            if node is None or not needed[node]:
-                columns.append(np.zeros(sum(sizes)))
-                continue
-            tangents = jvp_sweep(graph, values, {node: unit(shape, k)}, needed)
-            columns.append(np.concatenate([
-                np.zeros(size) if tangents[o] is None else np.broadcast_to(tangents[o], np.shape(values[o])).ravel()
-                for o, size in zip(outputs, sizes)]))
-    return np.array(columns).T.reshape(sum(sizes), len(columns))
 
 
 def jacobian_reverse(graph: Graph, point: Point, wrt: list[str], outputs: list[int] | None = None,

@@ -41,6 +41,23 @@ class _Step(NamedTuple):
     target: int | None
 
 
+def point_dependence(graph: Graph, roots: list[int], columns: list[str],
+                     constants: Mapping[str, Any]) -> tuple[list[bool], list[bool], list[Any]]:
+    """Which nodes `roots` need, which of those vary with the point, and the values of the others.
+
+    Point-independent nodes (constants, `--let` values and what is made of them) are
+    computed here, once; the lists are indexed by node.
+    """
+    needed = graph.ancestors(roots)
+    column_nodes = {graph.variables[name] for name in columns if name in graph.variables}
+    varies = [False] * len(graph)
+    for node in range(len(graph)):
+        varies[node] = node in column_nodes or any(varies[j] for j in graph.inputs[node])
+    fixed = [node for node in range(len(graph)) if needed[node] and not varies[node]]
+    values = evaluate(graph, constants, upto=fixed) if fixed else [None] * len(graph)
+    return needed, varies, values
+
+
 class ChunkedProgram:
     """The plan for evaluating `roots` of a pointwise graph over columns of points.
 
@@ -57,14 +74,7 @@ class ChunkedProgram:
     def __init__(self, graph: Graph, roots: list[int], columns: list[str], constants: Mapping[str, Any]):
         self.graph = graph
         self.roots = list(roots)
-        needed = graph.ancestors(self.roots)
-        column_nodes = {graph.variables[name] for name in columns if name in graph.variables}
-        varies = [False] * len(graph)
-        for node in range(len(graph)):
-            varies[node] = node in column_nodes or any(varies[j] for j in graph.inputs[node])
-        # Point-independent nodes: computed once, here.
-        fixed = [node for node in range(len(graph)) if needed[node] and not varies[node]]
-        self._fixed = evaluate(graph, constants, upto=fixed) if fixed else [None] * len(graph)
+        needed, varies, self._fixed = point_dependence(graph, self.roots, columns, constants)
         self._columns = {graph.variables[name]: name for name in columns if name in graph.variables}
         self._output_of = {}  # first output slot each root node fills
         for index, root in enumerate(self.roots):

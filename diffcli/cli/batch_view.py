@@ -9,12 +9,13 @@ from typing import Any
 import numpy as np
 from rich.table import Table
 
-from diffcli.batch.gradient import BatchResult, batch_gradient, read_points
+from diffcli.batch import files
+from diffcli.batch.gradient import BatchResult, batch_gradient
 from diffcli.errors import UsageError
 from diffcli.cli.common import err, number, out, print_json, read_expression, seconds_text, split_names, warn
 
 
-FORMATS = ("table", "csv")
+FORMATS = ("table", *files.FORMATS)
 TABLE_ROWS = 20
 PROGRESS_AFTER_SECONDS = 0.5
 
@@ -47,28 +48,35 @@ class _LazyProgress:
 
 
 def run_batch(expr: str, at_file: str | None, at: list[str] | None, let: dict[str, Any], wrt: str | None,
-              methods: list[str], output_format: str, json_output: bool) -> None:
+              methods: list[str], output_format: str, json_output: bool, backend: str = "auto") -> None:
     """Everything `grad --at-file` does: read, compute, print."""
     if output_format not in FORMATS:
-        raise UsageError(f"--format: expected table or csv, got '{output_format}'")
+        raise UsageError(f"--format: expected one of {', '.join(FORMATS)}, got '{output_format}'")
     if at_file is None:
-        raise UsageError("--format csv needs --at-file (a table of points)")
+        option = f"--format {output_format}" if output_format != "table" else f"--backend {backend}"
+        raise UsageError(f"{option} needs --at-file (a table of points)")
     if at:
         raise UsageError("give the points either with --at or with --at-file, not both")
     if json_output and output_format != "table":
-        raise UsageError("--json and --format csv exclude each other")
+        raise UsageError(f"--json and --format {output_format} exclude each other")
+    if output_format in files.WRITERS and sys.stdout.isatty():
+        raise UsageError(f"--format {output_format} writes binary data: send it to a file (> points.{output_format})")
     if [m for m in methods if m != "reverse"] and "reverse" not in methods:
         raise UsageError("--at-file computes gradients by reverse mode only (--method reverse)")
     progress = _LazyProgress()
     try:
-        result = batch_gradient(read_expression(expr), read_points(at_file), let, split_names(wrt, "--wrt"),
-                                progress=progress)
+        result = batch_gradient(read_expression(expr), files.read_points(at_file), let, split_names(wrt, "--wrt"),
+                                progress=progress, backend=backend)
     finally:
         progress.close()
     if json_output:
         print_json(batch_document(at_file, result))
     elif output_format == "csv":
-        write_csv(result)
+        files.write_csv(*_columns(result), sys.stdout)
+    elif output_format in files.WRITERS:
+        sys.stdout.flush()
+        files.WRITERS[output_format](*_columns(result), sys.stdout.buffer)
+        sys.stdout.buffer.flush()
     else:
         render_batch(result)
     for message in result.warnings:
@@ -78,38 +86,23 @@ def run_batch(expr: str, at_file: str | None, at: list[str] | None, let: dict[st
 def batch_document(at_file: str, result: BatchResult) -> dict[str, Any]:
     """`--json`: arrays with one entry per point."""
     return {"expr": result.expr, "at_file": at_file, "points": result.rows, "wrt": result.wrt,
-            "at": result.points, "value": result.value, "method": "reverse",
+            "at": result.points, "value": result.value, "method": "reverse", "backend": result.backend,
             "grad": result.grad, "seconds": result.seconds, "warnings": result.warnings}
 
 
-def _columns(result: BatchResult) -> tuple[list[str], np.ndarray]:
+def _columns(result: BatchResult) -> tuple[list[str], list[np.ndarray]]:
+    """Column names and columns: the variables, f, then ∂f/∂ each."""
     names = list(result.points) + ["f"] + [f"df/d{name}" for name in result.wrt]
-    data = np.column_stack([*result.points.values(), result.value, *(result.grad[n] for n in result.wrt)])
-    return names, data
-
-
-def _shortest(value: float) -> str:
-    """The shortest text that reads back as the same double: 1, 0.1024, -0.05360006926756178, nan."""
-    text = repr(value)
-    return text[:-2] if text.endswith(".0") else text
-
-
-def write_csv(result: BatchResult) -> None:
-    """One line per point: the variables, f, then ∂f/∂ each (exact round-trip; nan where undefined)."""
-    names, data = _columns(result)
-    columns = [column.tolist() for column in data.T]
-    write = sys.stdout.write
-    write(",".join(names) + "\n")
-    for begin in range(0, data.shape[0], 100_000):
-        rows = zip(*(column[begin:begin + 100_000] for column in columns))
-        write("\n".join(",".join(map(_shortest, row)) for row in rows) + "\n")
+    return names, [*result.points.values(), result.value, *(result.grad[n] for n in result.wrt)]
 
 
 def render_batch(result: BatchResult) -> None:
     console = out()
-    console.print(f"{result.rows} points, f and ∇f by reverse mode (∇f traced once, evaluated in vectorised chunks): "
+    how = "evaluated in one compiled loop" if result.backend == "jit" else "evaluated in vectorised chunks"
+    console.print(f"{result.rows} points, f and ∇f by reverse mode (∇f traced once, {how}): "
                   f"{seconds_text(result.seconds)}", markup=False)
-    names, data = _columns(result)
+    names, columns = _columns(result)
+    data = np.column_stack([column[:TABLE_ROWS] for column in columns])
     table = Table(show_header=True, header_style="bold")
     table.add_column("point", justify="right")
     for name in names:

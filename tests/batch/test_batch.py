@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import run_cli, run_json
-from diffcli.batch.gradient import batch_gradient, read_points
+from diffcli.batch.files import read_points
+from diffcli.batch.gradient import batch_gradient
 from diffcli.errors import UsageError
 from diffcli.ad.problem import make_problem
 from diffcli.ad.reverse import gradient_reverse

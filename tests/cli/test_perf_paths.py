@@ -84,8 +84,11 @@ def test_finiteness_check_is_exact_and_silent_for_huge_entries():
     from diffcli.ad.ops import all_finite
 
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # the dot product overflows here; no warning may escape
+        warnings.simplefilter("error")  # the sum overflows here; no warning may escape
         assert all_finite(np.array([1e200, -1e300, 2.0]))
+        assert all_finite(np.array([1.7e308, 1.7e308]))
+        assert not all_finite(np.array([np.inf, -np.inf]))  # the sum is NaN (an invalid operation)
+        assert not all_finite(np.array([np.nan, 1.0, 2.0, 3.0])[::2]) and all_finite(np.array([np.nan, 1.0, 2.0])[1::1])
         assert not all_finite(np.array([1e200, np.inf]))
         assert not all_finite(np.array([[0.0, np.nan]]))
         assert all_finite(np.array([], dtype=np.float64))

@@ -31,15 +31,15 @@ def finite_nonzero_scalar(value: Any) -> bool:
 def all_finite(values: Any) -> bool:
     """No infinity or NaN among `values`.
 
-    For a float64 array, p·p is finite exactly when every entry is, unless an entry
-    exceeds 1e154 and the sum overflows; only then is each entry looked at. The dot
-    product is one BLAS pass with no temporary, about 3× faster than np.isfinite().all().
+    For a float64 array, the sum is finite exactly when every entry is, unless finite
+    entries overflow it; only then is each entry looked at. NumPy's pairwise sum is one
+    pass on one thread with no temporary. (A BLAS dot product, used before, is as fast
+    when idle, but OpenBLAS's threads spin and stall under load: 18 ms median per call.)
     """
     if type(values) is np.ndarray and values.dtype == np.float64 and values.size:
-        flat = values.reshape(-1)
-        with np.errstate(over="ignore"):  # an overflowing sum only means: look closer
-            square_sum = np.dot(flat, flat)
-        if math.isfinite(square_sum):
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflowing sum only means: look closer
+            total = np.add.reduce(values, axis=None)
+        if math.isfinite(total):
             return True
     return bool(np.isfinite(values).all())
 

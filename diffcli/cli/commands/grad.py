@@ -42,8 +42,9 @@ def grad(
     symbolic_timeout: TimeoutOption = 5.0,
     check: CheckOption = None,
     json_output: JsonOption = False,
-    at_file: Annotated[Optional[str], typer.Option("--at-file", metavar="POINTS.csv", help="A CSV of points (header: variable names, one point per row): f and ∇f at each, by reverse mode: ∇f traced once as a graph, then evaluated over all points in vectorised chunks.")] = None,
-    output_format: Annotated[str, typer.Option("--format", metavar="table|csv", help="With --at-file: table or csv.")] = "table",
+    at_file: Annotated[Optional[str], typer.Option("--at-file", metavar="POINTS.csv", help="A CSV of points (header: variable names, one point per row; or .npy/.parquet with named columns): f and ∇f at each, by reverse mode: ∇f traced once as a graph, then evaluated over all points in vectorised chunks.")] = None,
+    backend: Annotated[str, typer.Option("--backend", metavar="auto|numpy|jit", help="With --at-file: NumPy ufuncs over chunks, or one loop compiled by Numba (pip install \"diffcli[jit]\"); auto compiles for very large batches.")] = "auto",
+    output_format: Annotated[str, typer.Option("--format", metavar="table|csv|npy|parquet", help="With --at-file: a table, CSV, or binary .npy/.parquet (for large batches; parquet needs pyarrow).")] = "table",
     retain: Annotated[bool, typer.Option("--retain", help="Also the gradient with respect to every variable the program assigns (its last assignment), like PyTorch's retain_grad; JSON: \"retained\".")] = False,
 ) -> None:
     """The gradient of a scalar formula at a point, by forward AD, reverse AD, central differences and SymPy.
@@ -57,11 +58,11 @@ def grad(
     methods, explicit = read_methods(method, check, symbolic_timeout)
     if retain and (at_file is not None or output_format != "table"):
         raise UsageError("--retain works at one point (--at), not with --at-file")
-    if at_file is not None or output_format != "table":
+    if at_file is not None or output_format != "table" or backend != "auto":
         from diffcli.ad.inputs import read_assignments
         from diffcli.cli.batch_view import run_batch
 
-        return run_batch(expr, at_file, at, read_assignments(let, "--let"), wrt, methods, output_format, json_output)
+        return run_batch(expr, at_file, at, read_assignments(let, "--let"), wrt, methods, output_format, json_output, backend)
     problem = load_problem(expr, at, let, wrt)
     comparison = compare_gradient(problem, methods, h=h, richardson=richardson,
                                   symbolic_timeout=symbolic_timeout, explicit=explicit)
@@ -130,8 +131,11 @@ def render_grad(point: dict[str, Any], comparison: Comparison) -> None:
 
     from diffcli.cli.tensor_view import has_tensor, render_tensor_grad
 
-    if has_tensor(point, comparison.wrt):
-        return render_tensor_grad(point, comparison)
+    from diffcli.cli.gradient_rows import BY_VARIABLE_FROM, render_by_variable
+
+    if has_tensor(point, comparison.wrt) or len(comparison.wrt) >= BY_VARIABLE_FROM:
+        (render_tensor_grad if has_tensor(point, comparison.wrt) else render_by_variable)(point, comparison)
+        return print_kinks(comparison)
     console = out()
     shown_point = ", ".join(f"{name}={number(value, 10)}" for name, value in point.items())
     console.print(f"f({shown_point}) = [bold]{number(comparison.value)}[/bold]")
@@ -160,5 +164,10 @@ def render_grad(point: dict[str, Any], comparison: Comparison) -> None:
         table.add_row(label, *[number(m.result[n]) for n in comparison.wrt], error_text(m.error),
                       error_text(m.rel_error), *steps, seconds_text(m.seconds))
     console.print(table)
+    print_kinks(comparison)
+
+
+def print_kinks(comparison: Comparison) -> None:
+    """Under the table: where the function is not differentiable, with its one-sided slopes."""
     for kink in comparison.kinks:
-        console.print(f"[bold red]✗[/bold red] {kink.message()}", markup=True, highlight=False)
+        out().print(f"[bold red]✗[/bold red] {kink.message()}", markup=True, highlight=False)
