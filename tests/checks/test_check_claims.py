@@ -263,13 +263,14 @@ from conftest import formula_strategy  # noqa: E402
                         square=lambda t: f"{t}**2", powers=True, branches=True, max_leaves=6))
 def test_the_derivative_passes_and_a_nudged_one_fails(text):
     """The derivative `steps` derives (itself checked against AD rule by rule) is correct;
-    the same times 1 + 1e-9, plus 1e-9, is wrong — a relative error far above rounding."""
+    the same plus 1e-9·(1 + D + |D|), never less than 1e-9 nor than 2e-9·D, is wrong — a
+    relative error far above rounding (a nudge D·(1 + 1e-9) + 1e-9 cancels where D = −1)."""
     from diffcli.views.steps import derive
 
     assume("x" in __import__("diffcli").parse(text).variables)
     derivative = derive(text, "x", verify=False).result_text
     assert check(text, derivative, symbolic=False).verdict in ("correct", "undecided")
-    nudged = check(text, f"({derivative})*(1 + 1e-9) + 1e-9", symbolic=False)
+    nudged = check(text, f"({derivative}) + 1e-9*(1 + ({derivative}) + abs({derivative}))", symbolic=False)
     assert nudged.verdict in ("wrong", "undecided")
 
 
