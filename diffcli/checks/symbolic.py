@@ -37,6 +37,9 @@ class SymbolicUnsupported(Exception):
     """The graph uses an op SymPy cannot represent here."""
 
 
+_REPEAT_SECONDS = 0.05
+
+
 @contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
     """Interrupt the block after `seconds` (main thread only; elsewhere, no limit)."""
@@ -49,11 +52,18 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         raise SymbolicTimeout()
 
     previous = signal.signal(signal.SIGALRM, interrupt)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # The alarm repeats: an interrupt that lands in a __del__ or weakref callback (SymPy's
+    # caches have many) is printed as "Exception ignored" and lost, and SymPy runs on.
+    signal.setitimer(signal.ITIMER_REAL, seconds, _REPEAT_SECONDS)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        while True:
+            try:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                break
+            except SymbolicTimeout:  # a repeat that came while the first one unwound
+                continue
         signal.signal(signal.SIGALRM, previous)
 
 

@@ -1,0 +1,37 @@
+"""The SymPy time limit: an interrupt that gets lost is repeated, and nothing is left armed."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+
+from diffcli.checks.symbolic import SymbolicTimeout, time_limit
+
+
+def test_an_interrupt_swallowed_once_is_repeated():
+    swallowed = 0
+    began = time.monotonic()
+    with pytest.raises(SymbolicTimeout):
+        with time_limit(0.05):
+            while time.monotonic() - began < 5:
+                try:
+                    time.sleep(0.001)
+                except SymbolicTimeout:
+                    if swallowed:
+                        raise
+                    swallowed += 1  # lost, as in a __del__ or a weakref callback
+    assert swallowed == 1 and time.monotonic() - began < 1
+
+
+def test_the_alarm_and_the_handler_are_restored():
+    before = signal.getsignal(signal.SIGALRM)
+    with time_limit(10):
+        assert signal.getitimer(signal.ITIMER_REAL)[0] > 0
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) is before
+    with pytest.raises(SymbolicTimeout), time_limit(0.01):
+        time.sleep(1)
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) is before
