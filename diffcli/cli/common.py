@@ -74,6 +74,12 @@ def out() -> "Console":
     return _stdout
 
 
+def reset_consoles() -> None:
+    """Forget the consoles: the next run makes new ones for the streams it is given."""
+    global _stdout, _stderr
+    _stdout = _stderr = None
+
+
 def err() -> "Console":
     global _stderr
     from rich.console import Console

@@ -7,17 +7,11 @@ time (the slow commands get small budgets through their own options).
 
 from __future__ import annotations
 
-import json
-import time
 from typing import Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import run_cli
-
-SECONDS_PER_RUN = 20.0  # generous: every budget below is a few seconds at most
 
 # Each command as a function of (formula, point, extra value): its argument list.
 Template = Callable[[str, str, str], list[str]]
@@ -41,26 +35,6 @@ COMMANDS: dict[str, Template] = {
     "lagrange-constraint": lambda f, at, v: ["lagrange", "x + y", "-s", f, "--start", v, "--starts", "1",
                                              "--max-iter", "15"],
 }
-
-
-def check_run(invoke: Callable[..., object], args: list[str], input: str | None = None) -> object:
-    """Run one command in-process and assert the contract every command keeps."""
-    began = time.monotonic()
-    result = invoke(*args, input=input)
-    elapsed = time.monotonic() - began
-    shown = [a if len(a) < 200 else a[:200] + "…" for a in args]
-    assert result.exception is None or isinstance(result.exception, SystemExit), (shown, repr(result.exception))
-    assert result.exit_code in (0, 1, 2), (shown, result.exit_code, result.stderr)
-    assert "Traceback" not in result.stdout + result.stderr, shown
-    assert elapsed < SECONDS_PER_RUN, (shown, elapsed)
-    if result.exit_code != 0:
-        lines = result.stderr.splitlines()
-        assert len(lines) == 1 and lines[0].startswith("diffcli: error: "), (shown, result.stderr)
-    else:
-        assert all(line.startswith("warning: ") for line in result.stderr.splitlines()), (shown, result.stderr)
-        if "--json" in args:
-            json.loads(result.stdout)  # exactly one JSON document, nothing else
-    return result
 
 
 # ------------------------------------------------------------------ strategies
@@ -107,16 +81,16 @@ EXTRA = st.one_of(POINTS, NUMBERS)
 @settings(max_examples=25, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])  # the runner is stateless
 @given(formula=ANY_FORMULA, at=POINTS, extra=EXTRA)
-def test_every_command_exits_cleanly_on_random_input(cli, command, formula, at, extra):
-    check_run(cli, COMMANDS[command](formula, at, extra))
+def test_every_command_exits_cleanly_on_random_input(checked_cli, command, formula, at, extra):
+    checked_cli(*COMMANDS[command](formula, at, extra))
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 @settings(max_examples=15, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(formula=FORMULAS, x=st.sampled_from(["1", "0", "-1.5", "0.25", "[1,2]"]), y=st.sampled_from(["2", "0", "-3"]))
-def test_every_command_exits_cleanly_on_valid_formulas(cli, command, formula, x, y):
-    check_run(cli, COMMANDS[command](formula, f"x={x},y={y}", "x=1"))
+def test_every_command_exits_cleanly_on_valid_formulas(checked_cli, command, formula, x, y):
+    checked_cli(*COMMANDS[command](formula, f"x={x},y={y}", "x=1"))
 
 
 LAGRANGE_OPTIONS = st.sampled_from(["--starts", "--max-iter", "--seed", "--box", "--tol", "--start"])
@@ -127,25 +101,22 @@ LAGRANGE_VALUES = st.sampled_from(["0", "-1", "3", "1e9", "10000000000", "nan", 
 @settings(max_examples=40, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(LAGRANGE_OPTIONS, LAGRANGE_VALUES), max_size=3))
-def test_lagrange_options_exit_cleanly(cli, options):
+def test_lagrange_options_exit_cleanly(checked_cli, options):
     args = ["lagrange", "x*y", "-s", "x**2 + y**2 = 1", "--json"]
     flat = [part for option in options for part in option]
     if "--starts" not in flat:
         args += ["--starts", "2"]
     if "--max-iter" not in flat:
         args += ["--max-iter", "20"]
-    check_run(cli, args + flat)
+    checked_cli(*args + flat)
 
 
-@pytest.mark.parametrize("command", ["grad", "jvp", "vjp", "jacobian", "hessian", "diff", "numeric", "taylor",
-                                     "trace-forward", "graph", "lagrange"])
-def test_every_command_through_a_real_process(command):
-    formula = "open('/tmp/diffcli-fuzz-pwned', 'w')"
-    result = run_cli(*COMMANDS[command](formula, "x=1,y=2", "x=1"), timeout=SECONDS_PER_RUN)
+@pytest.mark.parametrize("command", ["grad", "lagrange"])  # every command in-process: test_hostile_commands
+def test_a_real_process_refuses_to_run_the_formula(run_process, command, tmp_path):
+    marker = tmp_path / "pwned"
+    result = run_process(*COMMANDS[command](f"open('{marker}', 'w')", "x=1,y=2", "x=1"), timeout=20)
     assert result.returncode == 2, result.stderr
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("diffcli: error: "), result.stderr
     assert "formulas are never executed" in result.stderr
     assert result.stdout == ""
-    import os
-
-    assert not os.path.exists("/tmp/diffcli-fuzz-pwned")
+    assert not marker.exists()

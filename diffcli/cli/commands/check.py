@@ -9,7 +9,6 @@ from typing import Annotated, Any, Optional
 import typer
 
 from diffcli.errors import UsageError
-from diffcli.cli.app import app
 from diffcli.cli.common import ExprArgument, JsonOption, LetOption, WrtOption, err, number, out, print_json
 
 EXAMPLES = """
@@ -38,7 +37,6 @@ def _point_text(at: dict[str, float]) -> str:
     return ", ".join(f"{name} = {number(value, 12)}" for name, value in at.items())
 
 
-@app.command("check", epilog=EXAMPLES)
 def check_command(
     expr: ExprArgument,
     claim: Annotated[Optional[list[str]], typer.Option(

@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from diffcli.errors import UsageError
-from diffcli.cli.app import app
 from diffcli.cli.common import AtOption, ExprArgument, JsonOption, LetOption, WrtOption, out, print_json, warn
 
 EXAMPLES = """
@@ -27,7 +26,6 @@ EXAMPLES = """
 MAX_SHOWN_CHARACTERS = 2000
 
 
-@app.command("diff", epilog=EXAMPLES)
 def diff_command(
     expr: ExprArgument,
     at: AtOption = None,

@@ -8,7 +8,6 @@ import typer
 
 from diffcli.checks.compare import Comparison
 from diffcli.errors import UsageError
-from diffcli.cli.app import app
 from diffcli.cli.common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
                      TimeoutOption, WrtOption, apply_check, error_text, has_nonfinite, load_problem, number, out,
                      print_json, read_methods, seconds_text, warn)
@@ -30,7 +29,6 @@ EXAMPLES = """
 """
 
 
-@app.command(epilog=EXAMPLES)
 def grad(
     expr: ExprArgument,
     at: AtOption = None,

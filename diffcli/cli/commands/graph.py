@@ -9,7 +9,6 @@ from typing import Annotated, Optional
 import typer
 
 from diffcli.errors import UsageError
-from diffcli.cli.app import app
 from diffcli.cli.common import AtOption, ExprArgument, JsonOption, LetOption, WrtOption, print_json, warn
 
 EXAMPLES = """
@@ -27,7 +26,6 @@ EXAMPLES = """
 _SUFFIX_FORMAT = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".json": "json", ".txt": "tree"}
 
 
-@app.command("graph", epilog=EXAMPLES)
 def graph_command(
     expr: ExprArgument,
     at: AtOption = None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from diffcli.cli.app import app
 from diffcli.cli.common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
                      TimeoutOption, WrtOption, load_problem, read_methods)
 from diffcli.cli.family import finish
@@ -18,7 +17,6 @@ EXAMPLES = """
 """
 
 
-@app.command(epilog=EXAMPLES)
 def hessian(
     expr: ExprArgument,
     at: AtOption = None,

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from diffcli.errors import UsageError
-from diffcli.cli.app import app
 from diffcli.cli.common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
                      TimeoutOption, WrtOption, load_problem, read_methods)
 from diffcli.cli.family import finish
@@ -25,7 +24,6 @@ EXAMPLES = """
 MODES = {"forward": ("forward",), "reverse": ("reverse",), "both": ("forward", "reverse")}
 
 
-@app.command(epilog=EXAMPLES)
 def jacobian(
     expr: ExprArgument,
     at: AtOption = None,

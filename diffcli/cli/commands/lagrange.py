@@ -11,7 +11,6 @@ from rich import box
 from rich.table import Table
 
 from diffcli.errors import UsageError
-from diffcli.cli.app import app
 from diffcli.cli.common import ExprArgument, JsonOption, err, number, out, print_json, read_expression, seconds_text, warn
 
 EXAMPLES = """
@@ -33,7 +32,6 @@ EXAMPLES = """
 KIND_LABELS = {"min": "local min", "max": "local max", "saddle": "saddle", "degenerate": "degenerate"}
 
 
-@app.command(epilog=EXAMPLES)
 def lagrange(
     objective: ExprArgument,
     subject_to: Annotated[Optional[list[str]], typer.Option(

@@ -10,7 +10,6 @@ from rich.table import Table
 
 from diffcli.errors import UsageError
 from diffcli.ad.problem import require_scalar
-from diffcli.cli.app import app
 from diffcli.cli.common import (AtOption, ExprArgument, JsonOption, LetOption, WrtOption, error_text, load_problem, number, out,
                      print_json, warn)
 
@@ -34,7 +33,6 @@ def _key(scheme: str) -> str:
     return scheme.replace(" ", "_")
 
 
-@app.command("numeric", epilog=EXAMPLES)
 def numeric_command(
     expr: ExprArgument,
     at: AtOption = None,

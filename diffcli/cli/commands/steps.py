@@ -7,7 +7,6 @@ from typing import Annotated, Optional
 import typer
 
 from diffcli.errors import UsageError
-from diffcli.cli.app import app
 from diffcli.cli.common import AtOption, ExprArgument, JsonOption, LetOption, WrtOption, out, print_json
 
 EXAMPLES = """
@@ -23,7 +22,6 @@ EXAMPLES = """
 """
 
 
-@app.command("steps", epilog=EXAMPLES)
 def steps_command(
     expr: ExprArgument,
     wrt: WrtOption = None,

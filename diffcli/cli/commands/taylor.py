@@ -10,7 +10,6 @@ from rich.table import Table
 
 from diffcli.errors import UsageError
 from diffcli.ad.problem import require_scalar
-from diffcli.cli.app import app
 from diffcli.cli.common import AtOption, ExprArgument, JsonOption, LetOption, WrtOption, error_text, load_problem, number, out, print_json
 
 EXAMPLES = """
@@ -24,7 +23,6 @@ EXAMPLES = """
 """
 
 
-@app.command("taylor", epilog=EXAMPLES)
 def taylor_command(
     expr: ExprArgument,
     at: AtOption = None,

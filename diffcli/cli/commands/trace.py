@@ -10,7 +10,6 @@ from rich.table import Table
 
 from diffcli.errors import UsageError
 from diffcli.ad.inputs import read_assignments
-from diffcli.cli.app import app
 from diffcli.cli.common import (AtOption, ExprArgument, JsonOption, LetOption, WrtOption, load_problem, number, out, print_json,
                      warn)
 
@@ -27,7 +26,6 @@ EXAMPLES = """
 """
 
 
-@app.command("trace", epilog=EXAMPLES)
 def trace_command(
     expr: ExprArgument,
     at: AtOption = None,

@@ -7,7 +7,6 @@ from typing import Annotated, Optional
 import typer
 
 from diffcli.ad.inputs import read_value
-from diffcli.cli.app import app
 from diffcli.cli.common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
                      TimeoutOption, WrtOption, load_problem, read_methods)
 from diffcli.cli.family import finish
@@ -23,7 +22,6 @@ EXAMPLES = """
 """
 
 
-@app.command(epilog=EXAMPLES)
 def vjp(
     expr: ExprArgument,
     at: AtOption = None,

@@ -1,25 +1,17 @@
-"""`diffcli lagrange` through the real entry point, and the example scripts."""
+"""`diffcli lagrange`: the table, the JSON document, --exact, --compare, --plot, bad input."""
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli, run_json
-
-EXAMPLES = sorted((ROOT / "examples" / "lagrange").glob("[0-9]*.sh"))
 CIRCLE = ("lagrange", "x*y", "--subject-to", "x**2 + y**2 = 1")
 
 
-def test_json_document_follows_the_design():
-    document = run_json(*CIRCLE)
+def test_json_document_follows_the_design(cli_json):
+    document = cli_json(*CIRCLE)
     assert set(document) >= {"objective", "constraints", "points", "max", "min", "warnings"}
     assert document["objective"] == "x*y" and document["constraints"] == ["x**2 + y**2 = 1"]
     assert len(document["points"]) == 4
@@ -33,18 +25,18 @@ def test_json_document_follows_the_design():
     assert document["failed"] == 0 and document["starts"] == 20
 
 
-def test_min_and_max_report_one_answer():
-    low = run_json(*CIRCLE, "--min")
-    high = run_json(*CIRCLE, "--max")
+def test_min_and_max_report_one_answer(cli_json):
+    low = cli_json(*CIRCLE, "--min")
+    high = cli_json(*CIRCLE, "--max")
     assert len(low["points"]) == 1 and low["min"] == 0 and low["max"] is None
     assert low["points"][0]["f"] == pytest.approx(-0.5, abs=1e-15) and low["points"][0]["kind"] == "min"
     assert len(high["points"]) == 1 and high["max"] == 0 and high["min"] is None
     assert high["points"][0]["f"] == pytest.approx(0.5, abs=1e-15) and high["points"][0]["kind"] == "max"
 
 
-def test_table_marks_kinds_and_extremes():
-    result = run_cli(*CIRCLE)
-    assert result.returncode == 0, result.stderr
+def test_table_marks_kinds_and_extremes(cli):
+    result = cli(*CIRCLE)
+    assert result.exit_code == 0, result.stderr
     assert result.stdout.count("local max") == 2 and result.stdout.count("local min") == 2
     assert "max f" in result.stdout and "min f" in result.stdout
     assert "4 critical points from 20 starts" in result.stdout
@@ -52,18 +44,18 @@ def test_table_marks_kinds_and_extremes():
     assert "0.70710678" in result.stdout  # numbers are never truncated to '0.7…'
 
 
-def test_verbose_prints_the_newton_log():
-    result = run_cli(*CIRCLE, "--start", "x=1,y=0.2", "--starts", "0", "--verbose")
-    assert result.returncode == 0, result.stderr
+def test_verbose_prints_the_newton_log(cli, cli_json):
+    result = cli(*CIRCLE, "--start", "x=1,y=0.2", "--starts", "0", "--verbose")
+    assert result.exit_code == 0, result.stderr
     assert "Newton log, point 1" in result.stdout and "‖∇L‖∞" in result.stdout
-    document = run_json(*CIRCLE, "--start", "x=1,y=0.2", "--starts", "0", "--verbose")
+    document = cli_json(*CIRCLE, "--start", "x=1,y=0.2", "--starts", "0", "--verbose")
     log = document["points"][0]["log"]
     assert log[0]["iteration"] == 0 and log[-1]["residual"] < 1e-15
     assert [entry["iteration"] for entry in log] == list(range(len(log)))
 
 
-def test_exact_solutions_beside_the_numeric_ones():
-    document = run_json("lagrange", "x*y*z", "-s", "x**2 + 2*y**2 + 3*z**2 = 6", "--exact", "--starts", "60",
+def test_exact_solutions_beside_the_numeric_ones(cli_json):
+    document = cli_json("lagrange", "x*y*z", "-s", "x**2 + 2*y**2 + 3*z**2 = 6", "--exact", "--starts", "60",
                         "--box", "-3:3")
     assert document["exact"]["status"] == "ok" and len(document["exact"]["solutions"]) == 14
     assert len(document["points"]) == 14
@@ -71,29 +63,29 @@ def test_exact_solutions_beside_the_numeric_ones():
     assert exact_f == {"-2*sqrt(3)/3", "0", "2*sqrt(3)/3"}
 
 
-def test_exact_reports_missed_points():
-    result = run_cli("lagrange", "x*y*z", "-s", "x**2 + 2*y**2 + 3*z**2 = 6", "--exact", "--starts", "1")
-    assert result.returncode == 0, result.stderr
+def test_exact_reports_missed_points(cli):
+    result = cli("lagrange", "x*y*z", "-s", "x**2 + 2*y**2 + 3*z**2 = 6", "--exact", "--starts", "1")
+    assert result.exit_code == 0, result.stderr
     assert "SymPy finds a critical point the multistart missed" in result.stderr
 
 
-def test_compare_runs_scipy_from_the_same_starts():
-    document = run_json(*CIRCLE, "--compare", "--starts", "6")
+def test_compare_runs_scipy_from_the_same_starts(cli, cli_json):
+    document = cli_json(*CIRCLE, "--compare", "--starts", "6")
     compare = document["compare"]
     assert set(compare) == {"sense", "diffcli", "SLSQP", "trust-constr"}
     for name in ("diffcli", "SLSQP", "trust-constr"):
         assert compare[name]["starts"] == 6
         assert compare[name]["best"] == pytest.approx(-0.5, abs=1e-6)
         assert compare[name]["iterations"] > 0 and compare[name]["seconds"] > 0
-    table = run_cli(*CIRCLE, "--compare", "--starts", "6")
+    table = cli(*CIRCLE, "--compare", "--starts", "6")
     assert "SciPy SLSQP" in table.stdout and "SciPy trust-constr" in table.stdout
 
 
-def test_plot_writes_a_png(tmp_path):
+def test_plot_writes_a_png(cli, tmp_path):
     pytest.importorskip("matplotlib")
     target = tmp_path / "fig.png"
-    result = run_cli(*CIRCLE, "--plot", str(target))
-    assert result.returncode == 0, result.stderr
+    result = cli(*CIRCLE, "--plot", str(target))
+    assert result.exit_code == 0, result.stderr
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert f"figure written to {target}" in result.stdout
 
@@ -116,55 +108,41 @@ def test_plot_writes_a_png(tmp_path):
     ((*CIRCLE, "--max-iter", "0"), "--max-iter must be at least 1"),
     ((*CIRCLE, "--seed", "-1"), "--seed must be a number >= 0"),
 ])
-def test_bad_input_is_one_line_and_exit_2(args, message):
-    result = run_cli(*args)
-    assert result.returncode == 2, (result.stdout, result.stderr)
+def test_bad_input_is_one_line_and_exit_2(cli, args, message):
+    result = cli(*args)
+    assert result.exit_code == 2, (result.stdout, result.stderr)
     assert message in result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert result.stdout == ""
 
 
-def test_contradictory_constraints_exit_1_with_the_best_residual():
-    result = run_cli("lagrange", "x + y", "-s", "x + y = 1", "-s", "x + y = 2", "--starts", "4")
-    assert result.returncode == 1
+def test_contradictory_constraints_exit_1_with_the_best_residual(cli):
+    result = cli("lagrange", "x + y", "-s", "x + y = 1", "-s", "x + y = 2", "--starts", "4")
+    assert result.exit_code == 1
     assert "the constraints look contradictory (best residual ‖g‖ = 0.5" in result.stderr
 
 
-def test_non_smooth_objective_warns_on_stderr_only():
-    result = run_cli("lagrange", "abs(x) + y**2", "-s", "x + y = 1", "--json")
-    assert result.returncode == 0, result.stderr
+def test_non_smooth_objective_warns_on_stderr_only(cli):
+    result = cli("lagrange", "abs(x) + y**2", "-s", "x + y = 1", "--json")
+    assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
     assert any("not smooth" in w for w in document["warnings"])
     assert "warning: the problem is not smooth everywhere (abs)" in result.stderr
 
 
-def test_more_constraints_than_variables_warns():
-    result = run_cli("lagrange", "x + y", "-s", "x = 1", "-s", "y = 2", "-s", "x + y = 3")
-    assert result.returncode == 0, result.stderr
+def test_more_constraints_than_variables_warns(cli):
+    result = cli("lagrange", "x + y", "-s", "x = 1", "-s", "y = 2", "-s", "x + y = 3")
+    assert result.exit_code == 0, result.stderr
     assert "more constraints (3) than variables (2)" in result.stderr
     assert "LICQ fails at x=1, y=2" in result.stderr
 
 
-def test_objective_from_stdin():
-    result = run_cli("lagrange", "-", "-s", "x + y = 2", "--json", input="x**2 + y**2")
-    assert result.returncode == 0, result.stderr
+def test_objective_from_stdin(cli):
+    result = cli("lagrange", "-", "-s", "x + y = 2", "--json", input="x**2 + y**2")
+    assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["points"][0]["x"] == {"x": 1.0, "y": 1.0}
 
 
-def test_help_has_examples():
-    result = run_cli("lagrange", "--help")
-    assert result.returncode == 0 and "Examples" in result.stdout and "--subject-to" in result.stdout
-
-
-@pytest.mark.skipif(shutil.which("jq") is None, reason="the example scripts check their answers with jq")
-@pytest.mark.parametrize("script", EXAMPLES, ids=[s.name for s in EXAMPLES])
-def test_example_script_checks_its_own_answers(script: Path):
-    env = dict(os.environ, DIFFCLI=f"{sys.executable} -m diffcli", NO_COLOR="1",
-               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    result = subprocess.run(["sh", str(script)], capture_output=True, text=True, env=env, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "ok: " in result.stdout and "FAILED" not in result.stdout + result.stderr
-
-
-def test_there_are_at_least_ten_examples():
-    assert len(EXAMPLES) >= 10
+def test_help_has_examples(cli):
+    result = cli("lagrange", "--help")
+    assert result.exit_code == 0 and "Examples" in result.stdout and "--subject-to" in result.stdout

@@ -1,0 +1,136 @@
+"""`diffcli graph`: tree, DOT (checked with pydot's parser), Mermaid, JSON, files and images."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+
+import pytest
+
+def test_tree_of_the_slide_example(cli):
+    result = cli("graph", "a*(a+b)")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "v2 = *\n├── a\n└── v1 = +\n    ├── a\n    └── b\n"
+
+
+def test_a_shared_node_is_drawn_once(cli, cli_json):
+    expr = "c = a + b; d = c*c + sin(c)"
+    document = cli_json("graph", expr)
+    names = [n["name"] for n in document["nodes"]]
+    assert names.count("c") == 1 and names.count("a") == 1
+    c = next(n["id"] for n in document["nodes"] if n["name"] == "c")
+    assert sum(1 for e in document["edges"] if e["from"] == c) == 3  # c*c uses it twice, sin once
+    tree = cli("graph", expr).stdout
+    assert tree.count("c = +") == 1 and "↑ c" in tree
+
+
+def test_values_and_adjoints_at_a_point(cli, cli_json):
+    document = cli_json("graph", "c = a + b; d = a*c", "--at", "a=2,b=3")
+    nodes = {n["name"]: n for n in document["nodes"]}
+    assert {k: nodes[k]["adjoint"] for k in "abcd"} == {"a": 7.0, "b": 2.0, "c": 2.0, "d": 1.0}
+    assert nodes["d"]["value"] == 10.0 and nodes["d"]["output"] is True
+    tree = cli("graph", "c = a + b; d = a*c", "--at", "a=2,b=3").stdout
+    assert "c = +   [value 5, adjoint 2]" in tree
+
+
+def test_dot_is_valid_and_matches_the_json(cli, cli_json, read_dot):
+    expr = "c = x - y; d = c/sin(c) + c**2"
+    document = cli_json("graph", expr, "--at", "x=2,y=0.5")
+    result = cli("graph", expr, "--at", "x=2,y=0.5", "--format", "dot")
+    assert result.exit_code == 0, result.stderr
+    nodes, edges = read_dot(result.stdout)
+    assert len(nodes) == len(document["nodes"])
+    assert len(edges) == len(document["edges"])
+    # Non-commutative ops (x - y, c / sin(c), c**2) number their arguments.
+    assert {label for _, _, label in edges if label} == {"1", "2"}
+
+
+def test_mermaid_has_every_node_and_edge(cli):
+    result = cli("graph", "c = a + b; d = a*c - c", "--format", "mermaid")
+    lines = result.stdout.splitlines()
+    assert lines[0] == "flowchart TB"
+    assert sum("-->" in line for line in lines) == 6
+    assert '  n0(["a"])' in lines and any(line.strip().startswith("n4[[") for line in lines)
+    assert "-->|1|" in result.stdout  # d = v1 - c: the order matters
+
+
+def test_gradient_graph_outputs_are_the_gradient(cli_json):
+    document = cli_json("graph", "x**2*y", "--grad", "--at", "x=3,y=2")
+    outputs = {n["name"]: n["value"] for n in document["nodes"] if n["output"]}
+    assert outputs == {"∂f/∂x": 12.0, "∂f/∂y": 9.0}
+    assert all(n["op"] != "smul" for n in document["nodes"])
+
+
+def test_output_text_files(cli, tmp_path, read_dot):
+    for suffix in (".dot", ".mmd", ".json", ".txt"):
+        path = tmp_path / f"g{suffix}"
+        result = cli("graph", "a*(a+b)", "--output", str(path))
+        assert result.exit_code == 0 and result.stdout == "", result.stderr
+    assert len(read_dot((tmp_path / "g.dot").read_text())[0]) == 4
+    assert (tmp_path / "g.mmd").read_text().startswith("flowchart")
+    assert len(json.loads((tmp_path / "g.json").read_text())["nodes"]) == 4
+    assert (tmp_path / "g.txt").read_text().startswith("v2 = *")
+
+
+def test_svg_without_graphviz_says_how_to_get_it(cli, tmp_path, monkeypatch):
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    result = cli("graph", "a*b", "--output", str(tmp_path / "g.svg"))
+    assert result.exit_code == 1
+    assert "Graphviz" in result.stderr and "install" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_svg_through_a_dot_program(cli, tmp_path, monkeypatch):
+    # A stand-in for Graphviz that records its arguments and checks its input parses.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "dot"
+    fake.write_text(f"#!{sys.executable}\n"
+                    "import sys, warnings, pydot\n"
+                    "warnings.simplefilter('ignore')\n"
+                    "text = sys.stdin.read()\n"
+                    "assert pydot.graph_from_dot_data(text)\n"
+                    "out = sys.argv[sys.argv.index('-o') + 1]\n"
+                    "open(out, 'w').write('<svg>' + sys.argv[1] + '</svg>')\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    target = tmp_path / "g.svg"
+    monkeypatch.setenv("PATH", str(bin_dir) + os.pathsep + os.environ["PATH"])
+    result = cli("graph", "a*(a+b)", "--at", "a=1,b=2", "--output", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert target.read_text() == "<svg>-Tsvg</svg>"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--format", "png"], "--format"),
+    (["--output", "g.xyz"], "--output"),
+    (["--json", "--format", "dot"], "--json"),
+    (["--output", "g.svg", "--format", "tree"], "--format"),
+    (["--at", "a=1"], "'b'"),
+])
+def test_bad_options_exit_2(cli, args, message, tmp_path):
+    result = cli("graph", "a*(a+b)", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_grad_of_a_list_is_refused(cli):
+    result = cli("graph", "[x, x*y]", "--grad")
+    assert result.exit_code == 2 and "scalar" in result.stderr
+
+
+def test_non_finite_values_are_null_and_explained(cli):
+    result = cli("graph", "y = sqrt(x); z = y + 1", "--at", "x=-4", "--json")
+    assert result.exit_code == 0
+    nodes = {n["name"]: n for n in json.loads(result.stdout)["nodes"]}
+    assert nodes["y"]["value"] is None and nodes["x"]["value"] == -4.0
+    assert "sqrt of a negative number" in result.stderr
+
+
+def test_indexes_are_shown_and_matrices_nested(cli):
+    result = cli("graph", "A[0,1]*x[1]", "--at", "x=[1,2],A=[[1,2],[3,4]]")
+    assert result.exit_code == 0, result.stderr
+    assert "v1 = A[0, 1]" in result.stdout
+    assert "A   [value [[1, 2], [3, 4]], adjoint [[0, 2], [0, 0]]]" in result.stdout
