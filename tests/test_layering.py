@@ -15,8 +15,6 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "diffcli"
 
@@ -34,12 +32,6 @@ ALLOWED = {
 }
 CLI_ONLY = {"typer", "rich", "click"}
 LAZY = {"sympy", "scipy", "matplotlib"}
-
-# Cycles another change is removing; each entry must still be a cycle (so it is deleted when fixed).
-KNOWN_CYCLES = [
-    {"diffcli.ad.primitives", "diffcli.ad.tape"},  # the op table moves into diffcli/ad/ops (issue 10)
-]
-
 
 @dataclass(frozen=True)
 class Import:
@@ -173,12 +165,7 @@ def test_the_cycle_search_finds_cycles():
 
 
 def test_no_import_cycles():
-    assert [sorted(c) for c in cycles(import_graph()) if c not in KNOWN_CYCLES] == []
-
-
-@pytest.mark.parametrize("known", KNOWN_CYCLES, ids=lambda c: " ↔ ".join(sorted(c)))
-def test_each_known_cycle_is_still_there(known):
-    assert known in cycles(import_graph()), "this cycle is gone: delete it from KNOWN_CYCLES"
+    assert [sorted(c) for c in cycles(import_graph())] == []
 
 
 def test_no_test_module_imports_another():
