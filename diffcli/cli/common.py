@@ -14,6 +14,7 @@ import typer
 from diffcli.errors import MathError, UsageError
 from diffcli.ad.problem import Problem, make_problem
 from diffcli.ad.inputs import read_assignments
+from diffcli.ad.text import number_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -155,12 +156,7 @@ def number(value: Any, digits: int = 15) -> str:
     if array.ndim:
         return np.array2string(array, precision=min(digits, 8), separator=", ", suppress_small=False,
                                max_line_width=60)
-    x = float(array)
-    if math.isnan(x):
-        return "undefined"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return f"{x:.{digits}g}"
+    return number_text(array, digits, nan="undefined")
 
 
 def error_text(value: float | None) -> str:

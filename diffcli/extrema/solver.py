@@ -29,6 +29,7 @@ from diffcli.errors import MathError, UsageError
 from diffcli.extrema.problem import (Evaluation, LagrangeProblem, build_problem, entry_count, evaluate_residual,
                                is_defined, kkt_blocks, objective_gradient)
 from diffcli.ad.inputs import read_assignments, read_value, split_assignments
+from diffcli.ad.text import number_text
 
 DEFAULT_STARTS = 20
 DEFAULT_BOX = (-10.0, 10.0)
@@ -567,7 +568,7 @@ def _raise_no_point(problem: LagrangeProblem, runs: list[Run], licq: list[np.nda
 
 
 def format_point(problem: LagrangeProblem, x: np.ndarray, digits: int = 6) -> str:
-    return ", ".join(f"{label}={value + 0.0:.{digits}g}" for label, value in zip(problem.labels(), x))
+    return ", ".join(f"{label}={number_text(value + 0.0, digits)}" for label, value in zip(problem.labels(), x))
 
 
 def _collect_warnings(result: LagrangeResult, box: Mapping[str, tuple[float, float]],

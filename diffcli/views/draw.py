@@ -34,6 +34,7 @@ from diffcli.ad.ops import PRIMITIVES
 from diffcli.views.naming import constant_text, node_expression, node_names, op_symbol, public_op
 from diffcli.ad.flat import ones_like
 from diffcli.ad.reverse import vjp_sweep
+from diffcli.ad.text import value_text
 
 FORMATS = ("tree", "dot", "mermaid", "json")
 IMAGE_SUFFIXES = (".svg", ".png", ".pdf")
@@ -123,22 +124,6 @@ def describe(graph: Graph, point: Point | None = None, wrt: list[str] | None = N
 # ----------------------------------------------------------------------- text forms
 
 
-def _number(value: Any) -> str:
-    array = np.asarray(value, dtype=np.float64)
-    if array.ndim == 0:
-        return f"{float(array):.6g}"
-    if array.size <= 6:
-        return _nested(array.tolist())
-    return f"<{'×'.join(map(str, array.shape))} array>"
-
-
-def _nested(value: Any) -> str:
-    """[[1, 2], [3, 4]] for a small tensor, 4 significant digits per entry."""
-    if isinstance(value, list):
-        return "[" + ", ".join(_nested(v) for v in value) + "]"
-    return f"{value:.4g}"
-
-
 def _title(node: Node) -> str:
     """'c = +' for an op, 'a' for a variable, '3' for a constant."""
     if node.op in ("var", "const"):
@@ -149,9 +134,9 @@ def _title(node: Node) -> str:
 def _annotations(node: Node, picture: Picture) -> list[str]:
     if not picture.at_point:
         return []
-    lines = [f"value {_number(node.value)}"]
+    lines = [f"value {value_text(node.value, 6, entry_digits=4)}"]
     if node.adjoint is not None:
-        lines.append(f"adjoint {_number(node.adjoint)}")
+        lines.append(f"adjoint {value_text(node.adjoint, 6, entry_digits=4)}")
     return lines
 
 

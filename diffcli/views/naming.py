@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from diffcli.ad.graph import Graph
 from diffcli.ad.ops import PRIMITIVES
+from diffcli.ad.text import value_text
 
 
 def public_op(op: str) -> str:
@@ -47,16 +46,7 @@ def _precedence(op: str) -> int | None:
 
 def constant_text(value: Any) -> str:
     """A constant as a number a person reads: 3, 0.5, 3.14159265358979, [1, 2]."""
-    array = np.asarray(value)
-    if array.ndim == 0:
-        number = float(array)
-        if number.is_integer() and abs(number) < 1e15:
-            return str(int(number))
-        return f"{number:.15g}"
-    if array.size <= 6:
-        return "[" + ", ".join(constant_text(v) for v in array.tolist()) + "]" if array.ndim == 1 else \
-            "[" + ", ".join(constant_text(row) for row in array) + "]"
-    return f"<{'×'.join(map(str, array.shape))} constant>"
+    return value_text(value, 15, whole=True, too_many="constant")
 
 
 def node_names(graph: Graph, roots: list[int]) -> dict[int, str]:

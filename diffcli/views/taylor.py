@@ -25,6 +25,7 @@ from diffcli.ad.forward import jvp_sweep
 from diffcli.ad.graph import Graph
 from diffcli.ad.problem import require_scalar
 from diffcli.ad.tape import Tape
+from diffcli.ad.text import number_text
 
 MAX_ORDER = 40
 MAX_NODES = 2_000_000
@@ -128,4 +129,4 @@ def symbolic_coefficients(graph: Graph, point: Point, variable: str, order: int,
         return SymbolicSeries(status="timed out", message="SymPy did not finish in time")
     except (SymbolicUnsupported, TypeError, ValueError, NotImplementedError) as error:
         return SymbolicSeries(status="failed", message=str(error) or type(error).__name__)
-    return SymbolicSeries([f"{float(c):.15g}" if c.is_Float else str(c) for c in exact], values)
+    return SymbolicSeries([number_text(float(c)) if c.is_Float else str(c) for c in exact], values)

@@ -11,6 +11,7 @@ from typing import Any, Callable
 import numpy as np
 
 from diffcli.ad.ops.registry import PRIMITIVES
+from diffcli.ad.text import number_text
 
 Message = Callable[..., str | None]
 
@@ -19,8 +20,7 @@ def format_number(value: Any) -> str:
     """A number as a message shows it: 3, -0.5, 1.23457e+20; an array by its shape."""
     array = np.asarray(value)
     if array.ndim == 0:
-        number = float(array)
-        return repr(int(number)) if number.is_integer() and abs(number) < 1e15 else f"{number:.6g}"
+        return number_text(array, 6, whole=True)
     return f"array of shape {array.shape}"
 
 
