@@ -16,6 +16,9 @@ __version__ = "0.1.0"
 from diffcli.ad.graph import Graph
 from diffcli.ad.parse import parse, parse_at
 
+# Each function imports its modules when called: every `diffcli` command imports this
+# package first, and most need only a few of them (`--help` none).
+
 
 def grad(expr: str | Graph, at: Mapping[str, Any], *, wrt: list[str] | None = None,
          let: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -42,7 +42,7 @@ CheckOption = Annotated[Optional[float], typer.Option(
 
 def read_methods(method: str | None, check: float | None, symbolic_timeout: float) -> tuple[list[str], bool]:
     """The methods asked for, and whether they were asked for explicitly (lifts size limits)."""
-    from diffcli.checks.compare import METHODS
+    from diffcli.checks.compare import METHODS  # every command imports this module; few compare methods
 
     if check is not None and not check >= 0:
         raise UsageError("--check: the tolerance must be a number >= 0")
@@ -140,14 +140,49 @@ def jsonable(value: Any) -> Any:
 
 
 def has_nonfinite(value: Any) -> bool:
+    """Whether a number of `value` (a number, an array, a list or {name: value}) is inf or nan."""
+    if isinstance(value, dict):
+        return any(has_nonfinite(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(has_nonfinite(v) for v in value)
     try:
         return not bool(np.isfinite(np.asarray(value, dtype=np.float64)).all())
     except (TypeError, ValueError):
         return False
 
 
+def json_text(document: Any, indent: int | None = None) -> str:
+    """The JSON text of a document: numbers and lists only, null for what is not finite."""
+    return json.dumps(jsonable(document), allow_nan=False, indent=indent) + "\n"
+
+
 def print_json(document: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(jsonable(document), allow_nan=False) + "\n")
+    sys.stdout.write(json_text(document))
+
+
+def status_text(status: str, message: str | None) -> str:
+    """'timed out', or 'failed: reason' when there is a reason."""
+    return status + (f": {message}" if message else "")
+
+
+def method_entries(comparison: Any, key: str, extras: tuple[str, ...]) -> tuple[dict[str, Any], list[str]]:
+    """The `methods` of a --json document, and a warning for each result with numbers that are null there.
+
+    A method that ran gives its result under `key`, its errors and the `extras` it has
+    (step, passes, …); one that did not gives its status and message.
+    """
+    methods: dict[str, Any] = {}
+    for name, m in comparison.methods.items():
+        entry: dict[str, Any] = {"status": m.status, "seconds": m.seconds}
+        if m.status == "ok":
+            entry.update({key: m.result, "error": m.error, "rel_error": m.rel_error})
+            entry.update({extra: m.extra[extra] for extra in extras if extra in m.extra})
+        else:
+            entry["message"] = m.message
+        methods[name] = entry
+    nonfinite = [f"{name}: some values are not finite (null in JSON)" for name, m in comparison.methods.items()
+                 if m.status == "ok" and has_nonfinite(m.result)]
+    return methods, nonfinite
 
 
 def number(value: Any, digits: int = 15) -> str:

@@ -1,4 +1,4 @@
-"""Showing tensors and the Jacobian family on a terminal, and as `--json` documents.
+"""Showing tensors and the Jacobian family on a terminal.
 
 A gradient of a matrix variable is shown as a matrix (one text line per row, never
 wrapped), a Jacobian or Hessian as a table labelled by its input and output entries,
@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 from rich.table import Table
 
-from diffcli.checks.compare import Comparison, Derivative, MethodResult
-from diffcli.cli.common import error_text, has_nonfinite, number, out, seconds_text
+from diffcli.checks.compare import Comparison, Derivative
+from diffcli.cli.common import error_text, number, out, seconds_text, status_text
 
 MAX_TABLE_COLUMNS = 12
 MAX_TABLE_ROWS = 40
@@ -61,10 +61,6 @@ def _label(name: str, reference: str | None) -> str:
     return f"{name} (reference)" if name == reference else name
 
 
-def _status_text(m: MethodResult) -> str:
-    return m.status + (f": {m.message}" if m.message else "")
-
-
 def _hanging(label: str, value: Any) -> str:
     """'  label = [[1, 2],\n            [3, 4]]': a tensor under its label, rows aligned."""
     indent = " " * (len(label) + 5)
@@ -78,7 +74,7 @@ def render_tensor_grad(point: dict[str, Any], comparison: Comparison) -> None:
     for name, m in comparison.methods.items():
         label = _label(name, comparison.reference)
         if m.status != "ok":
-            console.print(f"{label}: {_status_text(m)} ({seconds_text(m.seconds)})", markup=False)
+            console.print(f"{label}: {status_text(m.status, m.message)} ({seconds_text(m.seconds)})", markup=False)
             continue
         step = _step_text(m.extra.get("step"))
         console.print(f"{label}: ‖error‖∞ {error_text(m.error)}, rel error {error_text(m.rel_error)}, "
@@ -115,7 +111,7 @@ def render_derivative(point: dict[str, Any], derivative: Derivative) -> None:
     for name, m in comparison.methods.items():
         label = _label(name, comparison.reference)
         if m.status != "ok":
-            summary.add_row(label, _status_text(m), "—", "—", seconds_text(m.seconds))
+            summary.add_row(label, status_text(m.status, m.message), "—", "—", seconds_text(m.seconds))
             continue
         passes = m.extra.get("passes")
         summary.add_row(label, "" if passes is None else str(passes), error_text(m.error), error_text(m.rel_error),
@@ -149,37 +145,3 @@ def _render_result(kind: str, result: Any, derivative: Derivative) -> None:
 def _output_names(derivative: Derivative) -> list[str]:
     value = derivative.comparison.value
     return [f"f{k + 1}" for k in range(len(value))] if isinstance(value, list) else ["f"]
-
-
-def derivative_document(expr: str, point: dict[str, Any], derivative: Derivative,
-                        extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The `--json` document of DESIGN §4, the result under the command's name."""
-    comparison, kind = derivative.comparison, derivative.kind
-    methods: dict[str, Any] = {}
-    for name, m in comparison.methods.items():
-        entry: dict[str, Any] = {"status": m.status, "seconds": m.seconds}
-        if m.status == "ok":
-            entry[kind] = m.result
-            entry["error"] = m.error
-            entry["rel_error"] = m.rel_error
-            for key in ("passes", "step"):
-                if key in m.extra:
-                    entry[key] = m.extra[key]
-        else:
-            entry["message"] = m.message
-        methods[name] = entry
-    nonfinite = [f"{name}: some values are not finite (null in JSON)" for name, m in comparison.methods.items()
-                 if m.status == "ok" and has_nonfinite(_numbers(m.result))]
-    document: dict[str, Any] = {"expr": expr, "at": point, "wrt": comparison.wrt, **(extra or {}),
-                                "value": comparison.value, "inputs": derivative.inputs}
-    if kind != "hessian":
-        document["outputs"] = derivative.outputs
-    document.update({"methods": methods, "reference": comparison.reference,
-                     "warnings": comparison.warnings + nonfinite})
-    return document
-
-
-def _numbers(result: Any) -> Any:
-    from diffcli.checks.compare import result_vector
-
-    return result_vector(result)

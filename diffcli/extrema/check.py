@@ -20,6 +20,7 @@ import numpy as np
 from diffcli.ad.evaluate import evaluate
 from diffcli.extrema.problem import LagrangeProblem, evaluate_residual
 from diffcli.ad.transforms import jacobian_reverse
+from diffcli.checks.symbolic import SymbolicTimeout, SymbolicUnsupported, detached_in, time_limit, to_sympy
 
 SCIPY_METHODS = ("SLSQP", "trust-constr")
 
@@ -183,8 +184,6 @@ def exact_solutions(problem: LagrangeProblem, timeout: float = 10.0) -> ExactRes
     >>> r.status, sorted(s["f"] for s in r.solutions)
     ('ok', [-2.0, 2.0])
     """
-    from diffcli.checks.symbolic import SymbolicTimeout, SymbolicUnsupported, detached_in, time_limit, to_sympy
-
     if any(shape for shape in problem.shapes.values()) or any(problem.multiplier_shapes):
         return ExactResult("skipped", "exact solutions are for scalar variables and constraints")
     if problem.graph.decisions:

@@ -29,7 +29,7 @@ from diffcli.ad.graph import Graph
 from diffcli.ad.problem import require_scalar
 from diffcli.views.naming import program_text
 from diffcli.ad.transforms import derivative_graph
-from diffcli.checks.symbolic import exact_number
+from diffcli.checks.symbolic import SymbolicTimeout, SymbolicUnsupported, exact_number, time_limit, to_sympy
 
 MAX_ORDER = 10
 
@@ -111,8 +111,6 @@ def derivative_formulas(graph: Graph, point: Point, wrt: list[str], order: int =
 
 def function_sizes(graph: Graph, timeout: float | None = 10.0) -> tuple[int, int | None]:
     """Nodes of f itself: in the graph, and in SymPy's tree (None if SymPy times out)."""
-    from diffcli.checks.symbolic import SymbolicTimeout, SymbolicUnsupported, time_limit, to_sympy
-
     try:
         with time_limit(timeout):
             (expr,), _ = to_sympy(graph, graph.outputs[:1])
@@ -126,8 +124,6 @@ def _symbolic(formula: Formula, graph: Graph, point: Point, constants: dict[str,
     """Fill in the SymPy side of `formula` within one time budget: the derivative and its
     tree size first, then its size after CSE, then the simplified formula (each optional)."""
     import sympy as sp
-
-    from diffcli.checks.symbolic import SymbolicTimeout, SymbolicUnsupported, time_limit, to_sympy
 
     deadline = None if timeout is None else time.monotonic() + timeout
 

@@ -22,7 +22,7 @@ from typing import Any, Callable
 import numpy as np
 
 from diffcli.errors import MathError, UsageError
-from diffcli.ad.evaluate import Point, evaluate, is_finite
+from diffcli.ad.evaluate import Point, check_outputs, evaluate, is_finite
 from diffcli.ad.graph import Graph
 from diffcli.ad.paths import crossing_note
 from diffcli.ad.problem import require_scalar
@@ -93,9 +93,7 @@ def sweep(graph: Graph, point: Point, variable: str, output: int = 0,
     values = evaluate(graph, point, upto=[graph.outputs[output]])
     root = require_scalar(graph, "--sweep", values, output)
     if not is_finite(values[root]):
-        from diffcli.ad.evaluate import check_outputs
-
-        check_outputs(graph, values)
+            check_outputs(graph, values)
     _, gradient = gradient_reverse(graph, point, [variable], output)
     reference = float(gradient[variable])
     if not math.isfinite(reference):

@@ -26,6 +26,8 @@ from diffcli.ad.graph import Graph
 from diffcli.ad.problem import require_scalar
 from diffcli.ad.tape import Tape
 from diffcli.ad.text import number_text
+from diffcli.checks.symbolic import SymbolicTimeout, SymbolicUnsupported, detached_in, time_limit, to_sympy
+from diffcli.views.formula import exact_number
 
 MAX_ORDER = 40
 MAX_NODES = 2_000_000
@@ -95,9 +97,6 @@ def symbolic_coefficients(graph: Graph, point: Point, variable: str, order: int,
                           timeout: float | None = 10.0) -> SymbolicSeries:
     """The same coefficients from `sympy.series` (other variables substituted by their values)."""
     import sympy as sp
-
-    from diffcli.views.formula import exact_number
-    from diffcli.checks.symbolic import SymbolicTimeout, SymbolicUnsupported, detached_in, time_limit, to_sympy
 
     root = graph.outputs[output]
     try:

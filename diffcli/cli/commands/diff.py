@@ -10,6 +10,8 @@ from rich.table import Table
 
 from diffcli.errors import UsageError
 from diffcli.cli.common import AtOption, ExprArgument, JsonOption, LetOption, WrtOption, out, print_json, warn
+from diffcli.cli.structure import load_structure
+from diffcli.views.formula import MAX_ORDER, derivative_formulas, function_sizes
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -45,9 +47,6 @@ def diff_command(
     subexpression; SymPy's tree writes shared terms out each time (expression swell),
     CSE shares them again. --let constants are substituted into the formula.
     """
-    from diffcli.views.formula import MAX_ORDER, derivative_formulas, function_sizes
-    from diffcli.cli.structure import load_structure
-
     if not 1 <= order <= MAX_ORDER:
         raise UsageError(f"--order must be between 1 and {MAX_ORDER}")
     if not symbolic_timeout > 0:

@@ -6,11 +6,13 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from diffcli.checks.compare import Comparison
+from diffcli.ad.inputs import read_assignments
+from diffcli.ad.program import retained_gradients
 from diffcli.errors import UsageError
-from diffcli.cli.common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
-                     TimeoutOption, WrtOption, apply_check, error_text, has_nonfinite, load_problem, number, out,
-                     print_json, read_methods, seconds_text, warn)
+from diffcli.checks.compare import Comparison, compare_gradient
+from diffcli.cli.common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption,
+                                RichardsonOption, TimeoutOption, WrtOption, apply_check, error_text, load_problem,
+                                method_entries, number, out, print_json, read_methods, seconds_text, status_text, warn)
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -50,15 +52,11 @@ def grad(
     Each row is one method; each column one variable; the errors are measured against
     the reference (SymPy when it finishes, else reverse-mode AD).
     """
-    from diffcli.ad.program import retained_gradients
-    from diffcli.checks.compare import compare_gradient
-
     methods, explicit = read_methods(method, check, symbolic_timeout)
     if retain and (at_file is not None or output_format != "table"):
         raise UsageError("--retain works at one point (--at), not with --at-file")
     if at_file is not None or output_format != "table" or backend != "auto":
-        from diffcli.ad.inputs import read_assignments
-        from diffcli.cli.batch_view import run_batch
+        from diffcli.cli.batch_view import run_batch  # Rich's tables and the batch core: not on the --json path
 
         return run_batch(expr, at_file, at, read_assignments(let, "--let"), wrt, methods, output_format, json_output, backend)
     problem = load_problem(expr, at, let, wrt)
@@ -84,21 +82,7 @@ def grad(
 
 def grad_document(expr: str, point: dict[str, Any], comparison: Comparison) -> dict[str, Any]:
     """The `--json` document of DESIGN §4."""
-    methods = {}
-    for name, m in comparison.methods.items():
-        entry: dict[str, Any] = {"status": m.status, "seconds": m.seconds}
-        if m.status == "ok":
-            entry["grad"] = m.result
-            entry["error"] = m.error
-            entry["rel_error"] = m.rel_error
-            for key in ("step", "error_estimate", "passes"):
-                if key in m.extra:
-                    entry[key] = m.extra[key]
-        else:
-            entry["message"] = m.message
-        methods[name] = entry
-    nonfinite = [w for name, m in comparison.methods.items() if m.status == "ok" and has_nonfinite(m.result)
-                 for w in [f"{name}: some values are not finite (null in JSON)"]]
+    methods, nonfinite = method_entries(comparison, "grad", ("step", "error_estimate", "passes"))
     return {
         "expr": expr,
         "at": point,
@@ -125,7 +109,7 @@ def render_retained(retained: dict[str, Any]) -> None:
 
 
 def render_grad(point: dict[str, Any], comparison: Comparison) -> None:
-    from rich.table import Table
+    from rich.table import Table  # the table's modules stay off the --json path
 
     from diffcli.cli.tensor_view import has_tensor, render_tensor_grad
 
@@ -151,7 +135,7 @@ def render_grad(point: dict[str, Any], comparison: Comparison) -> None:
     for name, m in comparison.methods.items():
         label = f"{name} *" if name == comparison.reference else name
         if m.status != "ok":
-            reason = m.status + (f": {m.message}" if m.message else "")
+            reason = status_text(m.status, m.message)
             blanks = [""] * (len(comparison.wrt) - 1 + with_steps)
             table.add_row(label, reason, *blanks, "—", "—", seconds_text(m.seconds))
             continue

@@ -9,7 +9,11 @@ from typing import Annotated, Optional
 import typer
 
 from diffcli.errors import UsageError
-from diffcli.cli.common import AtOption, ExprArgument, JsonOption, LetOption, WrtOption, print_json, warn
+from diffcli.ad.problem import require_scalar
+from diffcli.ad.reverse import gradient_graph
+from diffcli.cli.common import AtOption, ExprArgument, JsonOption, LetOption, WrtOption, json_text, print_json, warn
+from diffcli.cli.structure import load_structure
+from diffcli.views import draw
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -44,8 +48,6 @@ def graph_command(
 
     With --at every node shows its value and its adjoint ∂f/∂vᵢ (the grad_fn chain).
     """
-    from diffcli.views import draw
-
     chosen, image = _choose_format(fmt, output, json_output)
     picture = _picture(expr, at, let, wrt, gradient)
     for note in picture.notes:
@@ -67,8 +69,6 @@ def graph_command(
 
 def _choose_format(fmt: Optional[str], output: Optional[Path], json_output: bool) -> tuple[str, bool]:
     """The text format to produce, and whether it is then rendered to an image."""
-    from diffcli.views import draw
-
     if json_output and fmt not in (None, "json"):
         raise UsageError(f"--json and --format {fmt} ask for two different outputs; choose one")
     if fmt is not None and fmt not in draw.FORMATS:
@@ -87,25 +87,14 @@ def _choose_format(fmt: Optional[str], output: Optional[Path], json_output: bool
 
 
 def _text(picture, chosen: str) -> str:
-    from diffcli.views import draw
-
     if chosen == "json":
-        import json
-
-        from diffcli.cli.common import jsonable
-
-        return json.dumps(jsonable(draw.json_data(picture)), allow_nan=False, indent=1) + "\n"
+        return json_text(draw.json_data(picture), indent=1)
     text = {"tree": draw.tree_text, "dot": draw.dot_text, "mermaid": draw.mermaid_text}[chosen](picture)
     return text if text.endswith("\n") else text + "\n"
 
 
 def _picture(expr: str, at: Optional[list[str]], let: Optional[list[str]], wrt: Optional[str], gradient: bool):
     """The picture to draw: the formula's graph or its gradient graph, at the point if given."""
-    from diffcli.views import draw
-    from diffcli.ad.problem import require_scalar
-    from diffcli.ad.reverse import gradient_graph
-    from diffcli.cli.structure import load_structure
-
     problem, has_point = load_structure(expr, at, let, wrt)
     point = problem.point if has_point else None
     graph = problem.graph

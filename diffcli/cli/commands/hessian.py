@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from diffcli.checks.compare import compare_hessian
 from diffcli.cli.common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
                      TimeoutOption, WrtOption, load_problem, read_methods)
 from diffcli.cli.family import finish
@@ -34,8 +35,6 @@ def hessian(
     Checked against central differences of the reverse-mode gradient and against SymPy.
     `forward` or `reverse` in --method selects the AD result (forward-over-reverse).
     """
-    from diffcli.checks.compare import compare_hessian
-
     methods, explicit = read_methods(method, check, symbolic_timeout)
     problem = load_problem(expr, at, let, wrt)
     derivative = compare_hessian(problem, methods, h=h, richardson=richardson, symbolic_timeout=symbolic_timeout,

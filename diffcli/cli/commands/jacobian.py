@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from diffcli.errors import UsageError
+from diffcli.checks.compare import compare_jacobian
 from diffcli.cli.common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
                      TimeoutOption, WrtOption, load_problem, read_methods)
 from diffcli.cli.family import finish
@@ -43,8 +44,6 @@ def jacobian(
     The table reports how many sweeps each AD mode took and how long: forward mode
     needs one per input entry, reverse mode one per output entry.
     """
-    from diffcli.checks.compare import compare_jacobian
-
     if mode not in MODES:
         raise UsageError(f"--mode: expected forward, reverse or both, got '{mode}'")
     methods, explicit = read_methods(method, check, symbolic_timeout)

@@ -6,7 +6,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from diffcli.errors import UsageError
 from diffcli.ad.inputs import read_assignments
+from diffcli.checks.compare import compare_jvp
 from diffcli.cli.common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
                      TimeoutOption, WrtOption, load_problem, read_methods)
 from diffcli.cli.family import finish
@@ -41,9 +43,6 @@ def jvp(
     Reverse mode and SymPy get there through the whole Jacobian; central differences
     through one directional difference.
     """
-    from diffcli.errors import UsageError
-    from diffcli.checks.compare import compare_jvp
-
     if not direction:
         raise UsageError("--dir is required: the direction v, e.g. --dir x=1,y=0")
     methods, explicit = read_methods(method, check, symbolic_timeout)

@@ -6,12 +6,18 @@ import sys
 from typing import Annotated, Any, Callable, Iterator, Optional
 from contextlib import contextmanager
 
+import numpy as np
 import typer
 from rich import box
 from rich.table import Table
 
 from diffcli.errors import UsageError
-from diffcli.cli.common import ExprArgument, JsonOption, err, number, out, print_json, read_expression, seconds_text, warn
+from diffcli.cli.common import (ExprArgument, JsonOption, err, number, out, print_json, read_expression, seconds_text,
+                                status_text, warn)
+from diffcli.extrema import solver as core
+from diffcli.extrema.check import exact_solutions, scipy_compare
+from diffcli.extrema.plot import check_plottable
+from diffcli.extrema.plot import plot as draw
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -59,8 +65,6 @@ def lagrange(
     starts find the different critical points; each is classified by the reduced
     Hessian on the constraint's tangent space: local min, local max, saddle or degenerate.
     """
-    from diffcli.extrema import solver as core
-
     if minimum and maximum:
         raise UsageError("--min and --max exclude each other (without either, all points are shown)")
     if not subject_to:
@@ -69,8 +73,6 @@ def lagrange(
         raise UsageError("--exact-timeout must be a positive number of seconds")
     problem = core.build_problem(read_expression(objective), subject_to)
     if plot is not None:
-        from diffcli.extrema.plot import check_plottable
-
         check_plottable(problem)
     box_bounds = core.read_box(box, problem.variables)
     given = core.read_starts(start, problem.variables)
@@ -82,20 +84,14 @@ def lagrange(
     shown = [result.max] if maximum else [result.min] if minimum else list(range(len(result.points)))
     exact_result = None
     if exact:
-        from diffcli.extrema.check import exact_solutions
-
         exact_result = exact_solutions(problem, exact_timeout)
         # with --min/--max the runs aim at one kind of point: the others are not missed
         result.warnings.extend(_exact_warnings(result, exact_result, report_missed=not (minimum or maximum)))
     summaries = None
     if compare:
-        from diffcli.extrema.check import scipy_compare
-
         with _progress("SciPy from the same starts") as tick:
             summaries = scipy_compare(problem, [run.start for run in result.runs], sense, tick)
     if plot is not None:
-        from diffcli.extrema.plot import plot as draw
-
         draw(result, plot)
     if json_output:
         choice = "max" if maximum else "min" if minimum else None
@@ -131,17 +127,14 @@ def _matches(x: dict[str, float], point: Any, variables: list[str]) -> bool:
 
 
 def _exact_warnings(result: Any, exact: Any, report_missed: bool) -> list[str]:
-    from diffcli.extrema.solver import format_point
-    import numpy as np
-
     if exact.status != "ok":
-        return [f"--exact: {exact.status}" + (f": {exact.message}" if exact.message else "")]
+        return [f"--exact: {status_text(exact.status, exact.message)}"]
     if not report_missed:
         return []
     problem = result.problem
     missed = [s for s in exact.solutions if not any(_matches(s["x"], p, problem.variables) for p in result.points)]
     return [f"--exact: SymPy finds a critical point the multistart missed: "
-            f"{format_point(problem, np.array([s['x'][v] for v in problem.variables]))} (f = {s['f_text']}); "
+            f"{core.format_point(problem, np.array([s['x'][v] for v in problem.variables]))} (f = {s['f_text']}); "
             "try more --starts or a wider --box" for s in missed]
 
 

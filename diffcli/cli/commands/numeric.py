@@ -10,8 +10,13 @@ from rich.table import Table
 
 from diffcli.errors import UsageError
 from diffcli.ad.problem import require_scalar
+from diffcli.checks.compare import compare_gradient
+from diffcli.cli.commands.grad import grad_document, render_grad
 from diffcli.cli.common import (AtOption, ExprArgument, JsonOption, LetOption, WrtOption, error_text, load_problem, number, out,
                      print_json, warn)
+from diffcli.views.sweep import ORDER, sweep
+from diffcli.views.sweep_plot import check_plot_path, plot_sweep, require_matplotlib
+
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -60,11 +65,7 @@ def numeric_command(
     if not sweep_steps:
         _single(expr, at, let, wrt, h, richardson, json_output)
         return
-    from diffcli.views.sweep import sweep
-
     if plot is not None:
-        from diffcli.views.sweep_plot import check_plot_path, require_matplotlib
-
         check_plot_path(plot)
         require_matplotlib()
     problem = load_problem(expr, at, let, wrt)
@@ -75,8 +76,6 @@ def numeric_command(
         raise UsageError("the formula has no variable to differentiate")
     result = sweep(problem.graph, problem.point, problem.wrt[0])
     if plot is not None:
-        from diffcli.views.sweep_plot import plot_sweep
-
         plot_sweep(result, plot)
     if json_output:
         print_json(sweep_document(problem.expr, problem.point, result))
@@ -89,9 +88,6 @@ def numeric_command(
 def _single(expr: str, at: Any, let: Any, wrt: Optional[str], h: Optional[float], richardson: bool,
             json_output: bool) -> None:
     """Central differences (step chosen per entry, with an error estimate) against reverse AD."""
-    from diffcli.checks.compare import compare_gradient
-    from diffcli.cli.commands.grad import grad_document, render_grad
-
     problem = load_problem(expr, at, let, wrt)
     comparison = compare_gradient(problem, ("central", "reverse"), h=h, richardson=richardson, explicit=True)
     if json_output:
@@ -137,8 +133,6 @@ def render_sweep(result: Any) -> None:
     summary = Table(show_header=True, header_style="bold", title="best step")
     for title in ("scheme", "error order", "best h", "error there", "textbook h"):
         summary.add_column(title, justify="right" if title != "scheme" else "left")
-    from diffcli.views.sweep import ORDER
-
     for scheme in schemes:
         best = result.best[scheme]
         textbook = f"{best.textbook_h:.1e}" if best.textbook_h is not None else "any h ≲ 1e-8"

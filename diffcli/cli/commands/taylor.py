@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 import typer
@@ -10,7 +11,9 @@ from rich.table import Table
 
 from diffcli.errors import UsageError
 from diffcli.ad.problem import require_scalar
-from diffcli.cli.common import AtOption, ExprArgument, JsonOption, LetOption, WrtOption, error_text, load_problem, number, out, print_json
+from diffcli.cli.common import (AtOption, ExprArgument, JsonOption, LetOption, WrtOption, error_text, load_problem, number,
+                                out, print_json, warn)
+from diffcli.views.taylor import symbolic_coefficients, taylor_coefficients
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -38,8 +41,6 @@ def taylor_command(
     The expansion is in one variable (--wrt, default the first); the others stay at their
     --at values. SymPy's series gives the exact coefficients to compare with.
     """
-    from diffcli.views.taylor import symbolic_coefficients, taylor_coefficients
-
     if not symbolic_timeout > 0:
         raise UsageError("--symbolic-timeout must be a positive number of seconds")
     problem = load_problem(expr, at, let, wrt)
@@ -84,16 +85,10 @@ def taylor_command(
     console.print(table)
     _warn_nonfinite(series.coefficients)
     if reference is not None and reference.status != "ok":
-        from diffcli.cli.common import warn
-
         warn(f"SymPy series: {reference.status}" + (f" ({reference.message})" if reference.message else ""))
 
 
 def _warn_nonfinite(coefficients: list[float]) -> None:
-    import math
-
-    from diffcli.cli.common import warn
-
     bad = [k for k, c in enumerate(coefficients) if not math.isfinite(c)]
     if bad:
         warn(f"coefficients from k = {bad[0]} on are not finite (the derivatives overflow or are undefined here)")

@@ -12,6 +12,9 @@ from diffcli.errors import UsageError
 from diffcli.ad.inputs import read_assignments
 from diffcli.cli.common import (AtOption, ExprArgument, JsonOption, LetOption, WrtOption, load_problem, number, out, print_json,
                      warn)
+from diffcli.ad.problem import require_scalar
+from diffcli.views.trace import MODES, trace
+
 
 TABLE_STEPS = 2_000  # rows of the table; longer traces show their first and last 1,000
 
@@ -41,9 +44,6 @@ def trace_command(
     Forward mode lists the steps in evaluation order with v̇ᵢ = ∂vᵢ/∂x · ẋ; reverse mode
     lists them in the order the adjoint sweep visits them, with v̄ᵢ = ∂f/∂vᵢ.
     """
-    from diffcli.ad.problem import require_scalar
-    from diffcli.views.trace import MODES, trace
-
     if mode not in MODES:
         raise UsageError(f"--mode: unknown mode '{mode}' (choose forward or reverse)")
     if direction is not None and mode != "forward":

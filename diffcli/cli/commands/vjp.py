@@ -6,7 +6,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from diffcli.errors import UsageError
 from diffcli.ad.inputs import read_value
+from diffcli.checks.compare import compare_vjp
 from diffcli.cli.common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
                      TimeoutOption, WrtOption, load_problem, read_methods)
 from diffcli.cli.family import finish
@@ -42,9 +44,6 @@ def vjp(
     Forward mode and SymPy get there through the whole Jacobian, central differences
     through the gradient of the scalar u·f.
     """
-    from diffcli.errors import UsageError
-    from diffcli.checks.compare import compare_vjp
-
     if cotangent is None:
         raise UsageError("--cotangent is required: the vector u, e.g. --cotangent \"[1,0]\"")
     methods, explicit = read_methods(method, check, symbolic_timeout)

@@ -87,6 +87,9 @@ def test_negative_base_says_d_dy_undefined(cli):
     doc = json.loads(result.stdout)
     assert doc["methods"]["reverse"]["grad"] == {"x": 12.0, "y": None}
     assert any("pow" in w and "argument 2 is undefined" in w for w in doc["warnings"])
+    # null in JSON is explained, for a gradient as for a Jacobian
+    assert doc["warnings"][-2:] == ["forward: some values are not finite (null in JSON)",
+                                    "reverse: some values are not finite (null in JSON)"]
     assert "argument 2 is undefined" in result.stderr
 
 
