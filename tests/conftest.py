@@ -16,13 +16,14 @@ Test modules never import each other or this file: everything shared is a fixtur
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 import subprocess
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,19 +42,24 @@ def repo_root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def cli() -> Callable[..., Any]:
+def cli() -> Iterator[Callable[..., Any]]:
     """Run diffcli in this process: `cli("grad", "x**2", "--at", "x=3")`."""
-    from typer.testing import CliRunner
+    import typer.testing
 
     from diffcli.cli.app import app_for
 
-    runner = CliRunner(env=CLI_ENVIRONMENT)
+    runner = typer.testing.CliRunner(env=CLI_ENVIRONMENT)
 
     def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Any:
         return runner.invoke(app_for(list(args)), list(args), input=input, env=env, catch_exceptions=False,
                              prog_name="diffcli")
 
-    return invoke
+    with pytest.MonkeyPatch.context() as patch:
+        # The runner builds the app's Click command on every call (20-40 ms, most of a
+        # small test); the apps never change, so each is built once for the session.
+        if hasattr(typer.testing, "_get_command"):
+            patch.setattr(typer.testing, "_get_command", functools.cache(typer.testing._get_command))
+        yield invoke
 
 
 @pytest.fixture(scope="session")
