@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 import signal
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -52,8 +53,16 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         raise SymbolicTimeout()
 
     previous = signal.signal(signal.SIGALRM, interrupt)
-    # The alarm repeats: an interrupt that lands in a __del__ or weakref callback (SymPy's
-    # caches have many) is printed as "Exception ignored" and lost, and SymPy runs on.
+    previous_hook = sys.unraisablehook
+
+    def unraisable(report: Any) -> None:
+        if not isinstance(report.exc_value, SymbolicTimeout):
+            previous_hook(report)
+
+    # An interrupt that lands in a __del__ or weakref callback (SymPy's caches have many)
+    # cannot propagate: Python would print it as "Exception ignored" and SymPy would run on.
+    # So it is not printed, and the alarm repeats until one gets through.
+    sys.unraisablehook = unraisable
     signal.setitimer(signal.ITIMER_REAL, seconds, _REPEAT_SECONDS)
     try:
         yield
@@ -65,6 +74,7 @@ def time_limit(seconds: float | None) -> Iterator[None]:
             except SymbolicTimeout:  # a repeat that came while the first one unwound
                 continue
         signal.signal(signal.SIGALRM, previous)
+        sys.unraisablehook = previous_hook
 
 
 def sympy_within(timeout: float | None) -> tuple[Any, float | None]:

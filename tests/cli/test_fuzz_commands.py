@@ -1,4 +1,4 @@
-"""Every command, fuzzed through the real entry point: random formulas and option values.
+"""Every command, fuzzed in-process: random formulas and option values.
 
 Whatever the input, a command must end with exit code 0, 1 or 2, never a traceback; an
 error is one line on stderr; `--json` output parses; and each run finishes in bounded
@@ -79,7 +79,7 @@ EXTRA = st.one_of(POINTS, NUMBERS)
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 @settings(max_examples=25, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])  # the runner is stateless
+          suppress_health_check=[HealthCheck.too_slow])
 @given(formula=ANY_FORMULA, at=POINTS, extra=EXTRA)
 def test_every_command_exits_cleanly_on_random_input(checked_cli, command, formula, at, extra):
     checked_cli(*COMMANDS[command](formula, at, extra))
@@ -87,7 +87,7 @@ def test_every_command_exits_cleanly_on_random_input(checked_cli, command, formu
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 @settings(max_examples=15, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+          suppress_health_check=[HealthCheck.too_slow])
 @given(formula=FORMULAS, x=st.sampled_from(["1", "0", "-1.5", "0.25", "[1,2]"]), y=st.sampled_from(["2", "0", "-3"]))
 def test_every_command_exits_cleanly_on_valid_formulas(checked_cli, command, formula, x, y):
     checked_cli(*COMMANDS[command](formula, f"x={x},y={y}", "x=1"))
@@ -99,7 +99,7 @@ LAGRANGE_VALUES = st.sampled_from(["0", "-1", "3", "1e9", "10000000000", "nan", 
 
 
 @settings(max_examples=40, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+          suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(LAGRANGE_OPTIONS, LAGRANGE_VALUES), max_size=3))
 def test_lagrange_options_exit_cleanly(checked_cli, options):
     args = ["lagrange", "x*y", "-s", "x**2 + y**2 = 1", "--json"]
