@@ -1,4 +1,4 @@
-"""Hostile and random input: never a traceback, never execution, always exit 0, 1 or 2."""
+"""Hostile and random input to the parser: only diffcli's own errors, whatever the text."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Batches: `grad --at-file points.csv`, one vectorised reverse pass over every point."""
+"""Batch gradients: ∇f traced once, then one vectorised reverse pass over every point of a table."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The driver on the Jacobian family: jvp, vjp, jacobian, hessian — core comparisons and the commands."""
+"""The driver on the Jacobian family: jvp, vjp, jacobian, hessian — every method compared, and the Python API."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`diffcli diff`: SymPy's formula, checked against AD, and expression swell made visible."""
+"""SymPy's derivative formula, checked against AD, and expression swell made visible."""
 
 from __future__ import annotations
 

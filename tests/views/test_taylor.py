@@ -1,4 +1,4 @@
-"""`diffcli taylor`: coefficients by forward mode applied n times, against SymPy's series."""
+"""Taylor coefficients by forward mode applied n times, against SymPy's series."""
 
 from __future__ import annotations
 

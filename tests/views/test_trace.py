@@ -1,4 +1,4 @@
-"""`diffcli trace` and the naming of nodes: the Wengert list with tangents and adjoints."""
+"""The evaluation trace and the naming of nodes: the Wengert list with tangents and adjoints."""
 
 from __future__ import annotations
 
@@ -13,12 +13,6 @@ from diffcli.ad.parse import parse
 from diffcli.ad.reverse import gradient_graph
 from diffcli.checks.symbolic import gradient_symbolic
 from diffcli.views.trace import trace
-
-PROGRAM = "c = a + b; d = a*c"
-
-
-def by_name(document: dict, key: str) -> dict:
-    return {step["name"]: step[key] for step in document["steps"]}
 
 
 def test_generated_names_skip_names_the_program_uses():
