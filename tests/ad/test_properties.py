@@ -8,7 +8,6 @@ import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import formula_strategy
 from diffcli.ad.evaluate import evaluate, is_finite
 from diffcli.ad.forward import gradient_forward
 from diffcli.checks.numeric import gradient_central
@@ -21,7 +20,7 @@ UNARY = ["sin", "cos", "tanh", "atan", "exp", "sigmoid", "softplus", "asinh"]
 POSITIVE = ["log", "sqrt", "log1p"]
 
 
-def formulas(branches: bool = True) -> st.SearchStrategy[str]:
+def formulas(formula_strategy, branches: bool = True) -> st.SearchStrategy[str]:
     return formula_strategy(VARIABLES, UNARY, POSITIVE, square=lambda t: f"({t})**2", powers=True, branches=branches)
 
 
@@ -29,8 +28,9 @@ points = st.tuples(*[st.floats(-2, 2, allow_nan=False) for _ in VARIABLES])
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(formulas(), points)
-def test_forward_equals_reverse_equals_graph_mode(text, coordinates):
+@given(st.data(), points)
+def test_forward_equals_reverse_equals_graph_mode(formula_strategy, data, coordinates):
+    text = data.draw(formulas(formula_strategy), label="formula")
     graph = parse(text)
     assume(graph.variables)  # a formula of constants only has no derivative to compare
     point = {name: np.float64(v) for name, v in zip(VARIABLES, coordinates)}
@@ -50,8 +50,9 @@ def test_forward_equals_reverse_equals_graph_mode(text, coordinates):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(formulas(branches=False), points)
-def test_reverse_agrees_with_central_differences(text, coordinates):
+@given(st.data(), points)
+def test_reverse_agrees_with_central_differences(formula_strategy, data, coordinates):
+    text = data.draw(formulas(formula_strategy, branches=False), label="formula")
     graph = parse(text)
     assume(graph.variables)
     point = {name: np.float64(v) for name, v in zip(VARIABLES, coordinates)}

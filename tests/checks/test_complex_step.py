@@ -9,7 +9,6 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import formula_strategy
 from diffcli.ad.parse import parse
 from diffcli.ad.problem import make_problem
 from diffcli.checks.compare import compare, compare_gradient
@@ -20,7 +19,7 @@ ANALYTIC = ["sin", "cos", "tanh", "atan", "exp", "asinh"]
 POSITIVE = ["log", "sqrt", "log1p"]  # on 1 + t², so inside their domain
 
 
-def analytic_formulas() -> st.SearchStrategy[str]:
+def analytic_formulas(formula_strategy) -> st.SearchStrategy[str]:
     return formula_strategy(VARIABLES, ANALYTIC, POSITIVE, square=lambda t: f"({t})*({t})", powers=False,
                             branches=False, max_leaves=10)
 
@@ -39,8 +38,9 @@ def test_complex_step_equals_reverse_mode_to_1e_15(text):
 
 
 @settings(max_examples=100, deadline=None)
-@given(analytic_formulas(), st.tuples(*[st.floats(-2, 2).filter(lambda v: v == 0 or abs(v) > 1e-8)] * 2))
-def test_complex_step_equals_reverse_mode_on_analytic_formulas(text, coordinates):
+@given(st.data(), st.tuples(*[st.floats(-2, 2).filter(lambda v: v == 0 or abs(v) > 1e-8)] * 2))
+def test_complex_step_equals_reverse_mode_on_analytic_formulas(formula_strategy, data, coordinates):
+    text = data.draw(analytic_formulas(formula_strategy), label="formula")
     problem = make_problem(text, dict(zip(VARIABLES, coordinates)))
     assume(problem.wrt)
     c = compare_gradient(problem, ["reverse", "complex"])
