@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -20,6 +21,7 @@ UNARY = ["sin", "cos", "tanh", "atan", "exp", "sigmoid", "softplus", "asinh"]
 POSITIVE = ["log", "sqrt", "log1p"]
 
 
+@functools.cache  # one strategy per kind: building it for every example would cost more than the test
 def formulas(formula_strategy, branches: bool = True) -> st.SearchStrategy[str]:
     return formula_strategy(VARIABLES, UNARY, POSITIVE, square=lambda t: f"({t})**2", powers=True, branches=branches)
 

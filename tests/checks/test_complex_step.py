@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import numpy as np
@@ -19,6 +20,7 @@ ANALYTIC = ["sin", "cos", "tanh", "atan", "exp", "asinh"]
 POSITIVE = ["log", "sqrt", "log1p"]  # on 1 + t², so inside their domain
 
 
+@functools.cache  # one strategy: building it for every example would cost more than the test
 def analytic_formulas(formula_strategy) -> st.SearchStrategy[str]:
     return formula_strategy(VARIABLES, ANALYTIC, POSITIVE, square=lambda t: f"({t})*({t})", powers=False,
                             branches=False, max_leaves=10)

@@ -12,6 +12,7 @@ from rich import box
 from rich.table import Table
 
 from diffcli.errors import UsageError
+from diffcli.ad.flat import split_like
 from diffcli.cli.common import (ExprArgument, JsonOption, err, number, out, print_json, read_expression, seconds_text,
                                 status_text, warn)
 from diffcli.extrema import solver as core
@@ -193,8 +194,6 @@ def lagrange_document(result: Any, shown: list[int], exact: Any, summaries: Any,
 
 
 def _multipliers(problem: Any, values: Any) -> list[Any]:
-    from diffcli.ad.flat import split_like
-
     return split_like(values, problem.multiplier_shapes)
 
 
