@@ -41,3 +41,18 @@ def test_lagrange_example_script_checks_its_own_answers(script: Path, process_en
 
 def test_there_are_at_least_ten_lagrange_examples():
     assert len(LAGRANGE) >= 10
+
+
+@needs_jq
+def test_the_programs_example_script_checks_its_answers(process_env):
+    result = run_script("bash", EXAMPLES / "programs.sh", process_env(DIFFCLI=f"{sys.executable} -m diffcli"))
+    assert result.returncode == 0, result.stderr
+    assert "all program checks passed" in result.stdout
+
+
+def test_the_grading_example_checks_its_own_verdicts(process_env):
+    """examples/grading/grade.sh: a class's answers graded, each verdict compared with the expected one."""
+    result = run_script("sh", EXAMPLES / "grading" / "grade.sh", process_env(DIFFCLI=f"{sys.executable} -m diffcli"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "FAILED" not in result.stdout and result.stdout.strip().endswith("all verdicts as expected")
+    assert "chloe wrong    df/dx" in result.stdout and "gus   invalid" in result.stdout

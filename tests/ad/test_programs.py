@@ -7,6 +7,7 @@ errors that name their line and column; the rule that a program never overwrites
 
 from __future__ import annotations
 
+from pathlib import Path
 import math
 
 import numpy as np
@@ -15,7 +16,6 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import diffcli
-from conftest import ROOT
 from diffcli.ad import program
 from diffcli.ad.evaluate import evaluate
 from diffcli.ad.parse import parse, parse_at
@@ -27,8 +27,9 @@ from diffcli.errors import MathError, UsageError
 
 # The course's two examples, as examples/programs.sh runs them: a while loop doubling y until its
 # norm passes 1000, then y.backward(v); and a loop and a branch, where a.grad == d / a at every a.
-DOUBLING = (ROOT / "examples" / "programs" / "doubling.py").read_text()
-LOOP_AND_BRANCH = (ROOT / "examples" / "programs" / "loop_and_branch.py").read_text()
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+DOUBLING = (EXAMPLES / "programs" / "doubling.py").read_text()
+LOOP_AND_BRANCH = (EXAMPLES / "programs" / "loop_and_branch.py").read_text()
 
 
 def value(text: str, **point):

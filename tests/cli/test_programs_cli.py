@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import ROOT
 
 # The course's two examples, as examples/programs.sh runs them: a while loop doubling y until its
 # norm passes 1000, then y.backward(v); and a loop and a branch, where a.grad == d / a at every a.
-DOUBLING = (ROOT / "examples" / "programs" / "doubling.py").read_text()
-LOOP_AND_BRANCH = (ROOT / "examples" / "programs" / "loop_and_branch.py").read_text()
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+DOUBLING = (EXAMPLES / "programs" / "doubling.py").read_text()
+LOOP_AND_BRANCH = (EXAMPLES / "programs" / "loop_and_branch.py").read_text()
 BRANCHES = "if x > 1:\n    y = x * x\nelif x > 0:\n    y = 2 * x - 1\nelse:\n    y = 3 * x - 1\ny"
 SEED_X = "x=[0.0475,-0.6505,-1.0864]"
 
@@ -147,13 +144,3 @@ def test_programs_refused_with_a_clear_line(cli, args, message):
     result = cli(*args)
     assert result.exit_code == 2
     assert message in result.stderr and "Traceback" not in result.output
-
-
-@pytest.mark.skipif(shutil.which("jq") is None or shutil.which("bash") is None, reason="needs bash and jq")
-def test_the_programs_example_script_checks_its_answers():
-    env = {**os.environ, "DIFFCLI": f"{sys.executable} -m diffcli", "NO_COLOR": "1",
-           "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    result = subprocess.run(["bash", str(ROOT / "examples" / "programs.sh")], capture_output=True, text=True,
-                            env=env, timeout=300)
-    assert result.returncode == 0, result.stderr
-    assert "all program checks passed" in result.stdout

@@ -231,19 +231,25 @@ def test_the_command(cli):
 
 # ------------------------------------------------------------------ random formulas
 
+import functools  # noqa: E402
+
 from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
 
-from conftest import formula_strategy  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
-FORMULAS = formula_strategy(["x", "y"], ["sin", "cos", "exp", "tanh", "atan", "abs", "sigmoid"], ["log", "sqrt"],
+
+@functools.cache  # one strategy, not one per draw
+def formulas(formula_strategy):
+    return formula_strategy(["x", "y"], ["sin", "cos", "exp", "tanh", "atan", "abs", "sigmoid"], ["log", "sqrt"],
                             square=lambda t: f"{t}**2", powers=True, branches=True, max_leaves=6)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(FORMULAS)
-def test_random_formulas_derive_and_agree_with_ad_and_sympy(text):
+@given(st.data())
+def test_random_formulas_derive_and_agree_with_ad_and_sympy(formula_strategy, data):
     """Every step agrees with forward-mode AD (derive raises otherwise), and the result with
     reverse-mode AD at the sample and with SymPy (check's verdict)."""
+    text = data.draw(formulas(formula_strategy), label="formula")
     assume("x" in parse(text).variables)
     derivation = derive(text, "x", let={"y": 0.7}, symbolic_timeout=2.0)
     assert derivation.verdict is None or derivation.verdict.verdict in ("correct", "undecided")
