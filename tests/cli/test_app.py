@@ -118,7 +118,15 @@ MINUS_FORMULA = {
     "trace": (["--at", "x=3"], lambda d: {s["name"]: s["adjoint"] for s in d["steps"]}["x"] == -6.0),
     "graph": (["--at", "x=3"], lambda d: [n["value"] for n in d["nodes"] if n["output"]] == [-9.0]),
     "lagrange": (["-s", "x**2 + y**2 = 2", "--starts", "8"], lambda d: {round(p["f"], 9) for p in d["points"]} == {-1, 1}),
+    "check": (["--claim", "-2*x"], lambda d: d["verdict"] == "correct" and d["symbolic"] == "equivalent"),
+    "steps": ([], lambda d: d["result"] == "-2*x" and d["verified"]["result"] == "correct"),
 }
+
+
+def test_every_command_is_tried_with_a_formula_starting_with_minus():
+    from diffcli.cli.app import COMMANDS
+
+    assert sorted(MINUS_FORMULA) == sorted(COMMANDS)
 
 
 @pytest.mark.parametrize("command", sorted(MINUS_FORMULA))
