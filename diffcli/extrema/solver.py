@@ -42,6 +42,7 @@ DEFAULT_MAX_ITER = 100
 MAX_STARTS = 100_000           # absurd counts are refused before any memory is spent on them
 MAX_MAX_ITER = 100_000
 DEFLATION_RADIUS = 0.1        # a found root repels within about this share of its size
+ROUND_SCALES = (1.0, 0.2, 10.0)   # later rounds draw starts from the box scaled by these in turn
 
 Progress = Callable[[int, int], None]
 
@@ -255,10 +256,10 @@ def solve(objective: str | LagrangeProblem, constraints: Sequence[str] = (), *,
     while saturate and search.started < total_cap:
         # A set is done when the last max(20, 2·found) of its starts found nothing new.
         open_sets = [k for k in range(len(sets)) if search.quiet[k] < max(2 * batch, 3 * len(search.found[k]))
-                     or round_number < 2]
+                     or round_number < len(ROUND_SCALES)]
         if not open_sets:
             break
-        X = _next_starts(problem, kkt, batch, box, rng, wide=round_number % 2 == 0)
+        X = _next_starts(problem, kkt, batch, box, rng, ROUND_SCALES[round_number % len(ROUND_SCALES)])
         search.round([X if k in open_sets else X[:0] for k in range(len(sets))], deflate=True)
         round_number += 1
         if progress is not None:
@@ -272,15 +273,39 @@ def solve(objective: str | LagrangeProblem, constraints: Sequence[str] = (), *,
     return result
 
 
+def _flat(kkt: KKTGraph, runs: Any, bounds: np.ndarray) -> list[int]:
+    """Converged rows where f, ∇L and ∇²L are exactly zero and f does not change nearby either:
+    a region where f underflows, not a critical point (x⁴ at 0 is kept: it is not 0 beside 0)."""
+    n = kkt.n
+    suspects = [r for r in np.nonzero(runs.converged)[0]
+                if not np.any(runs.last.F[r]) and not np.any(runs.last.K[r, :n, :n]) and runs.last.f[r] == 0.0]
+    if not suspects:
+        return []
+    probes, owners = [], []
+    for r in suspects:
+        x = runs.z[r, :n]
+        delta = 1e-2 * max(1.0, float(np.abs(x).max(initial=0.0)))
+        for i in range(n):
+            for sign in (1.0, -1.0):
+                moved = runs.z[r].copy()
+                moved[i] += sign * delta
+                probes.append(moved)
+                owners.append(r)
+    with np.errstate(all="ignore"):
+        f = kkt.evaluate(np.array(probes), bounds[owners]).f
+    return [r for r in suspects if np.all(f[np.array(owners) == r] == 0.0)]
+
+
 def _next_starts(problem: LagrangeProblem, kkt: KKTGraph, count: int, box: Mapping[str, tuple[float, float]],
-                 rng: np.random.Generator, wide: bool) -> np.ndarray:
-    """Random starts in the box; every other round from ten times as far, projected onto the
-    constraints — critical points far outside the box (the ends of a long ellipse) are found too."""
+                 rng: np.random.Generator, scale: float) -> np.ndarray:
+    """Random starts in the box shrunk or stretched by `scale` about its centre, moved onto the
+    constraints: rounds cycle through scales 1, 0.2 and 10, so critical points far outside the
+    box (the ends of a long ellipse) or packed near its centre (where exp(-x²) lives) are found too."""
     X = start_points(problem, [], count, box, rng)
-    if wide:
+    if scale != 1.0:
         centre = np.array([(low + high) / 2 for name in problem.variables for low, high in
                            [box.get(name, DEFAULT_BOX)] * entry_count(problem.shapes[name])])
-        X = centre + 10.0 * (X - centre)
+        X = centre + scale * (X - centre)
     return _onto_constraints(problem, kkt, X)
 
 
@@ -332,6 +357,10 @@ class _Search:
         self.rounds += 1
         self.evaluations += runs.point_evaluations
         per_row = max(1, runs.point_evaluations // max(len(X), 1))
+        for r in _flat(self.kkt, runs, bounds):
+            runs.converged[r] = False
+            runs.reasons[r] = ("f, ∇f and ∇²f are exactly 0 there and around: f underflows "
+                               "(far out, exp(-x²) is 0 in floating point), no critical point of the formula")
         new_any = False
         for r, k in enumerate(owners):
             self.runs.append(RunInfo(X[r], bool(runs.converged[r]), int(runs.iterations[r]), per_row,
