@@ -213,11 +213,16 @@ def _directions(J: np.ndarray, F: np.ndarray, sigma: np.ndarray, regularise: boo
     """
     S, rows, columns = J.shape
     if regularise or rows != columns:
-        normal = np.einsum("sij,sik->sjk", J, J)
-        mu = (1e-10 * np.maximum(1.0, np.sum(sigma ** 2, axis=1) / columns) + 1e-3 * np.sum(F * F, axis=1)
-              if regularise else 1e-14 * np.maximum(sigma[:, 0] ** 2, 1e-300))
+        # Columns scaled to unit length first, so the damping μ does not swamp an unknown whose
+        # column is tiny (exp(x) far out): the step is then invariant to the units of each unknown.
+        norms = np.sqrt(np.einsum("sij,sij->sj", J, J))
+        norms = np.where(norms > 0, norms, 1.0)
+        scaled = J / norms[:, None, :]
+        normal = np.einsum("sij,sik->sjk", scaled, scaled)
+        mu = (1e-10 + 1e-3 * np.sum(F * F, axis=1) / np.maximum(np.sum(sigma ** 2, axis=1) / columns, 1e-300)
+              if regularise else np.full(S, 1e-14))
         normal = normal + mu[:, None, None] * np.eye(columns)
-        return -_solve(normal, np.einsum("sij,si->sj", J, F))
+        return -_solve(normal, np.einsum("sij,si->sj", scaled, F)) / norms
     return -_solve(J, F)
 
 

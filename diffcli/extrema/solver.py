@@ -274,26 +274,39 @@ def solve(objective: str | LagrangeProblem, constraints: Sequence[str] = (), *,
 
 
 def _flat(kkt: KKTGraph, runs: Any, bounds: np.ndarray) -> list[int]:
-    """Converged rows where f, ∇L and ∇²L are exactly zero and f does not change nearby either:
-    a region where f underflows, not a critical point (x⁴ at 0 is kept: it is not 0 beside 0)."""
-    n = kkt.n
-    suspects = [r for r in np.nonzero(runs.converged)[0]
-                if not np.any(runs.last.F[r]) and not np.any(runs.last.K[r, :n, :n]) and runs.last.f[r] == 0.0]
+    """Converged rows that only solve the equations by underflow: f (or a constraint's e − b)
+    is exactly 0 with an exactly zero gradient there, and stays exactly 0 nearby — far out,
+    exp(-x²) or exp(x) = 0 hold in floating point, not in mathematics. (x⁴ at 0 is kept:
+    it is not 0 beside 0; nor is x·y = 0 at the origin, which is not 0 along the diagonal.)"""
+    n, m = kkt.n, kkt.m
+    last = runs.last
+    suspects = []
+    for r in np.nonzero(runs.converged)[0]:
+        f_flat = last.f[r] == 0.0 and not np.any(last.gradient[r]) and not np.any(last.K[r, :n, :n])
+        e_flat = [k for k in range(m) if last.e[r, k] == bounds[r, k] and not np.any(last.jacobian[r, k])]
+        if f_flat or e_flat:
+            suspects.append((r, f_flat, e_flat))
     if not suspects:
         return []
+    directions = np.concatenate([np.eye(n), -np.eye(n), np.ones((1, n)) / np.sqrt(n),
+                                 np.where(np.arange(n) % 2, -1.0, 1.0)[None, :] / np.sqrt(n)])
     probes, owners = [], []
-    for r in suspects:
-        x = runs.z[r, :n]
-        delta = 1e-2 * max(1.0, float(np.abs(x).max(initial=0.0)))
-        for i in range(n):
-            for sign in (1.0, -1.0):
-                moved = runs.z[r].copy()
-                moved[i] += sign * delta
-                probes.append(moved)
-                owners.append(r)
+    for r, _, _ in suspects:
+        delta = 1e-2 * max(1.0, float(np.abs(runs.z[r, :n]).max(initial=0.0)))
+        for u in directions:
+            moved = runs.z[r].copy()
+            moved[:n] += delta * u
+            probes.append(moved)
+            owners.append(r)
     with np.errstate(all="ignore"):
-        f = kkt.evaluate(np.array(probes), bounds[owners]).f
-    return [r for r in suspects if np.all(f[np.array(owners) == r] == 0.0)]
+        around = kkt.evaluate(np.array(probes), bounds[owners])
+    owners_array = np.array(owners)
+    flat = []
+    for r, f_flat, e_flat in suspects:
+        here = owners_array == r
+        if (f_flat and np.all(around.f[here] == 0.0)) or any(np.all(around.e[here, k] == bounds[r, k]) for k in e_flat):
+            flat.append(r)
+    return flat
 
 
 def _next_starts(problem: LagrangeProblem, kkt: KKTGraph, count: int, box: Mapping[str, tuple[float, float]],
@@ -359,8 +372,8 @@ class _Search:
         per_row = max(1, runs.point_evaluations // max(len(X), 1))
         for r in _flat(self.kkt, runs, bounds):
             runs.converged[r] = False
-            runs.reasons[r] = ("f, ∇f and ∇²f are exactly 0 there and around: f underflows "
-                               "(far out, exp(-x²) is 0 in floating point), no critical point of the formula")
+            runs.reasons[r] = ("the equations hold there only by underflow (f or a constraint is exactly 0 "
+                               "there and around, as exp(-x²) far out): no solution of the formula")
         new_any = False
         for r, k in enumerate(owners):
             self.runs.append(RunInfo(X[r], bool(runs.converged[r]), int(runs.iterations[r]), per_row,
