@@ -264,6 +264,19 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def results_lines() -> list[str]:
+    """The RESULTS.md section: the table at the default settings."""
+    rows = [run_one(p) for p in PROBLEMS]
+    s = summary(rows)
+    return ["## lagrange: every critical point at the default settings", "",
+            f"bench/lagrange_problems.py: {s['problems']} problems with hand-computed answers, "
+            f"{s['expected']} isolated critical points, {s['sets_expected']} curves of critical points, "
+            f"{s['outcomes']} problems with nothing to find. Found {s['found']}/{s['expected']} "
+            f"({100 * s['found'] / s['expected']:.0f}%), kind right on {s['right_kind']}, {s['spurious']} spurious rows, "
+            f"curves {s['sets_found']}/{s['sets_expected']}, right message {s['outcomes_ok']}/{s['outcomes']}; "
+            f"{s['seconds']:.1f} s wall, {s['cpu']:.1f} s CPU in all.", "", table(rows), ""]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", action="store_true")
