@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from diffcli.ad.evaluate import evaluate
+from diffcli.ad.flat import split_like
 from diffcli.ad.forward import jvp_sweep
 from diffcli.ad.ops import PRIMITIVES
 from diffcli.ad.reverse import gradient_graph
@@ -62,6 +63,7 @@ class KKTGraph:
         n, m = problem.n, problem.m
         self.n, self.m = n, m
         unknowns = problem.variables + problem.multipliers
+        self.unknown_shapes = [problem.shapes[v] for v in problem.variables] + [c.shape for c in problem.constraints]
         probe = self.point_of(np.full((1, n + m), PROBE), np.full((1, m), PROBE), 1.0, batch=False, row=0)
         graph, residual_nodes = gradient_graph(problem.graph, probe, unknowns)
         values = evaluate(graph, probe, upto=residual_nodes)
@@ -82,7 +84,6 @@ class KKTGraph:
         self.graph = tape.graph
         self.residual_nodes = residual_nodes
         self.columns = columns
-        self.unknown_shapes = [problem.shapes[v] for v in problem.variables] + [c.shape for c in problem.constraints]
         self.roots = sorted({problem.objective_node, *problem.constraint_nodes, *residual_nodes,
                              *(node for column in columns for node in column if node is not None)})
         ops = {self.graph.ops[node] for node, used in enumerate(self.graph.ancestors(self.roots)) if used}
@@ -96,27 +97,14 @@ class KKTGraph:
     def point_of(self, Z: np.ndarray, B: np.ndarray, mu0: float, *, batch: bool, row: int = 0) -> dict[str, Any]:
         """The evaluation point for rows of Z (batch: each variable holds a column) or for one row."""
         problem = self.problem
-        point: dict[str, Any] = {OBJECTIVE_WEIGHT: np.float64(mu0)}
         names = problem.variables + problem.multipliers
-        offset = 0
-        for name, shape in zip(names, [problem.shapes[v] for v in problem.variables]
-                               + [c.shape for c in problem.constraints]):
-            size = entry_count(shape)
-            if batch:
-                point[name] = Z[:, offset]
-            else:
-                chunk = Z[row, offset:offset + size]
-                point[name] = chunk.reshape(shape) if shape else np.float64(chunk[0])
-            offset += size
-        offset = 0
-        for name, c in zip(problem.bounds, problem.constraints):
-            size = entry_count(c.shape)
-            if batch:
-                point[name] = B[:, offset]
-            else:
-                chunk = B[row, offset:offset + size]
-                point[name] = chunk.reshape(c.shape) if c.shape else np.float64(chunk[0])
-            offset += size
+        point: dict[str, Any] = {OBJECTIVE_WEIGHT: np.float64(mu0)}
+        if batch:   # scalar problems only: unknown k is column k
+            point.update({name: Z[:, k] for k, name in enumerate(names)})
+            point.update({name: B[:, k] for k, name in enumerate(problem.bounds)})
+            return point
+        point.update(zip(names, split_like(Z[row], self.unknown_shapes)))
+        point.update(zip(problem.bounds, split_like(B[row], [c.shape for c in problem.constraints])))
         return point
 
     def evaluate(self, Z: np.ndarray, B: np.ndarray, mu0: float = 1.0) -> Batch:

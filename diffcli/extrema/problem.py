@@ -27,11 +27,11 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from diffcli.ad.evaluate import as_value, evaluate
+from diffcli.ad.evaluate import evaluate
 from diffcli.ad.graph import Graph
 from diffcli.ad.parse import parse
 from diffcli.ad.ops import PRIMITIVES
-from diffcli.ad.flat import entry_labels, split_like
+from diffcli.ad.flat import as_value, entry_labels, split_like
 from diffcli.errors import UsageError
 
 MULTIPLIER_PREFIX = "__lambda"  # parse() refuses dunder names, so no clash with a user's variable
