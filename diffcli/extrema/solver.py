@@ -43,6 +43,7 @@ MAX_STARTS = 100_000           # absurd counts are refused before any memory is 
 MAX_MAX_ITER = 100_000
 DEFLATION_RADIUS = 0.1        # a found root repels within about this share of its size
 ROUND_SCALES = (1.0, 0.2, 10.0)   # later rounds draw starts from the box scaled by these in turn
+SATURATION = 5                # a set is done when its last max(20, SATURATION·found) starts found nothing new
 
 Progress = Callable[[int, int], None]
 
@@ -255,7 +256,7 @@ def solve(objective: str | LagrangeProblem, constraints: Sequence[str] = (), *,
     round_number = 1
     while saturate and search.started < total_cap:
         # A set is done when the last max(20, 2·found) of its starts found nothing new.
-        open_sets = [k for k in range(len(sets)) if search.quiet[k] < max(2 * batch, 3 * len(search.found[k]))
+        open_sets = [k for k in range(len(sets)) if search.quiet[k] < max(2 * batch, SATURATION * len(search.found[k]))
                      or round_number < len(ROUND_SCALES)]
         if not open_sets:
             break
@@ -265,7 +266,7 @@ def solve(objective: str | LagrangeProblem, constraints: Sequence[str] = (), *,
         if progress is not None:
             progress(search.started, total_cap)
     else:
-        open_sets = [k for k in range(len(sets)) if search.quiet[k] < max(2 * batch, 3 * len(search.found[k]))]
+        open_sets = [k for k in range(len(sets)) if search.quiet[k] < max(2 * batch, SATURATION * len(search.found[k]))]
     result = finish(problem, kkt, search, sense=sense, rng=rng, box=box, probe=probe,
                     certify=certify, certify_timeout=certify_timeout)
     result.completeness.saturated = saturate and not open_sets
