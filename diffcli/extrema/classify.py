@@ -81,3 +81,23 @@ def sign_of_rest(eigenvalues: np.ndarray) -> int:
     if not nonzero.size:
         return 0
     return 1 if np.all(nonzero > 0) else -1
+
+
+def bordered_hessian(hessian: np.ndarray, jacobian: np.ndarray) -> tuple[np.ndarray, list[tuple[int, float]]]:
+    """The textbook's bordered Hessian [[0, J], [Jᵀ, ∇²ₓL]] and its last n − m leading principal minors.
+
+    With m active constraints, a local min has all of them of sign (−1)^m; a local max
+    alternates, the first (order 2m + 1) of sign (−1)^(m+1). (SymPy's `hessian(f, vars,
+    constraints)` borders ∇²f, which is wrong for nonlinear constraints; this borders ∇²L.)
+
+    >>> B, minors = bordered_hessian(np.diag([2.0, 2.0]), np.array([[1.0, 1.0]]))
+    >>> B.tolist(), minors
+    ([[0.0, 1.0, 1.0], [1.0, 2.0, 0.0], [1.0, 0.0, 2.0]], [(3, -4.0)])
+    """
+    m, n = jacobian.shape
+    bordered = np.zeros((m + n, m + n))
+    bordered[:m, m:] = jacobian
+    bordered[m:, :m] = jacobian.T
+    bordered[m:, m:] = hessian
+    minors = [(k, float(np.linalg.det(bordered[:k, :k])) + 0.0) for k in range(2 * m + 1, m + n + 1)]
+    return bordered, minors

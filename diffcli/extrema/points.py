@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from diffcli.extrema.classify import curvature, sign_of_rest
+from diffcli.extrema.feasibility import limits
+from diffcli.extrema.inequality import classify_kkt, sides
 from diffcli.extrema.higher_order import Candidate, centre_manifold_sign, isolated
 from diffcli.extrema.kkt import KKTGraph
 from diffcli.extrema.newton import Accuracy, Step, System, initial_multipliers
@@ -163,6 +165,21 @@ class CriticalPoint:
     test: str = "second order"   # how the kind was decided
     dimension: int = 0           # 0: isolated; 1: a curve of critical points through x; ...
     samples: list[np.ndarray] = field(default_factory=list)
+    side: np.ndarray = field(default_factory=lambda: np.zeros(0, int))   # per λ entry: +1 at lower, −1 at upper
+    hessian: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))   # ∇²ₓL there
+    where: str = ""              # with inequalities: 'interior', a boundary piece or a corner
+
+    @property
+    def location(self) -> int:
+        """0 interior, 1 on one boundary piece, 2 at a corner (two or more active inequalities)."""
+        return min(int(np.count_nonzero(self.side)), 2)
+
+    @property
+    def discriminant(self) -> float | None:
+        """D = f_xx·f_yy − f_xy² of the textbook's second-derivative test (two variables, no constraint)."""
+        if self.hessian.shape != (2, 2) or self.active.any():
+            return None
+        return float(self.hessian[0, 0] * self.hessian[1, 1] - self.hessian[0, 1] ** 2) + 0.0
 
     @property
     def isolated(self) -> bool:
@@ -221,24 +238,64 @@ def make_points(problem: LagrangeProblem, kkt: KKTGraph, sets: list[ActiveSet], 
     if not raws:
         return []
     batch, curvatures = curvatures_at(kkt, raws, sets, accuracy)
+    lower, upper = limits(problem)
+    equality = np.isfinite(lower) & (lower == upper)
     points, pending = [], []
     for s, (raw, curv) in enumerate(zip(raws, curvatures)):
-        active = sets[raw.set_index].active
+        active, side = _binding(raw, sets, batch, s, lower, upper, equality, accuracy)
         kind, test = curv.kind, "second order"
-        if kind == "none":
+        if side.any():
+            hessian = batch.K[s, :kkt.n, :kkt.n]
+            f_hessian = curvatures.f_hessians[s]
+            verdict = classify_kkt(hessian, batch.jacobian[s], np.where(active, raw.lam, 0.0), active, side,
+                                   batch.gradient[s], np.abs(f_hessian) + np.abs(f_hessian - hessian))
+            kind, test, curv = verdict.kind, verdict.test, verdict.curvature
+        elif kind == "none":
             kind, test = "degenerate", "no tangent space: an isolated feasible point"
         point = CriticalPoint(raw.x, np.where(active, raw.lam, 0.0) + 0.0, float(batch.f[s]) + 0.0, kind,
                               curv.eigenvalues, raw.iterations, raw.residual, curv.licq, batch.gradient[s],
-                              batch.jacobian[s], active.copy(), raw.found_by, raw.log, test)
+                              batch.jacobian[s], active, raw.found_by, raw.log, test)
+        point.side = side
+        point.hessian = batch.K[s, :kkt.n, :kkt.n].copy()
+        point.where = _where(problem, side)
         point.samples = list(raw.samples)
         points.append(point)
-        if kind == "degenerate" and curv.null.shape[1] and curv.licq:
+        if kind == "degenerate" and curv.null.shape[1] and curv.licq and not (side.any() and test != "second order"):
             pending.append((s, _candidate(raw, sets, curv, point.f)))
     if pending:
         _decide_degenerate(kkt, points, pending, accuracy=accuracy, rng=rng)
     points = _group_sets(points)
-    points.sort(key=lambda p: (p.f, tuple(p.x)))
+    # As a textbook lays out the solution: interior points, each boundary piece, corners; by f within.
+    points.sort(key=lambda p: (p.location, p.where if p.location == 1 else "", p.f, tuple(p.x)))
     return points
+
+
+def _where(problem: LagrangeProblem, side: np.ndarray) -> str:
+    """'interior', the boundary piece ('x = 3') or the corner ('x = 3, y = 0') of a point."""
+    if not problem.has_inequalities:
+        return ""
+    owner = problem.constraint_of_entry()
+    held = [problem.constraints[owner[k]].held("lower" if side[k] > 0 else "upper") for k in np.nonzero(side)[0]]
+    return ", ".join(held) if held else "interior"
+
+
+def _binding(raw: Raw, sets: list[ActiveSet], batch, s: int, lower: np.ndarray, upper: np.ndarray,
+             equality: np.ndarray, accuracy: Accuracy) -> tuple[np.ndarray, np.ndarray]:
+    """Which constraints hold with equality at the point (its active set's, and any other at a
+    bound there: multiplier 0, weakly active), and the side of each active inequality."""
+    e, J = batch.e[s], batch.jacobian[s]
+    bounds = np.where(np.isfinite(upper), np.abs(upper), 0.0) + np.where(np.isfinite(lower), np.abs(lower), 0.0)
+    size = np.maximum(np.maximum(np.abs(e), bounds), np.abs(J) @ np.abs(raw.x))
+    scale = 1e-8 * np.maximum(size, np.maximum(accuracy.e_floor, 1e-300))
+    at_bound = (np.isfinite(lower) & (np.abs(e - lower) <= scale)) | (np.isfinite(upper) & (np.abs(e - upper) <= scale))
+    active = sets[raw.set_index].active | at_bound
+    return active, sides(lower, upper, e, active, equality, scale)
+
+
+class _Curvatures(list):
+    """The reduced-Hessian verdicts, with ∇²f at each point alongside."""
+
+    f_hessians: np.ndarray
 
 
 def curvatures_at(kkt: KKTGraph, raws: list[Raw], sets: list[ActiveSet], accuracy: Accuracy):
@@ -249,11 +306,12 @@ def curvatures_at(kkt: KKTGraph, raws: list[Raw], sets: list[ActiveSet], accurac
     Z = np.array([np.concatenate([r.x, r.lam]) for r in raws])
     batch = System(kkt, bounds, active, accuracy=accuracy).evaluate(Z, np.arange(S))
     plain = kkt.evaluate(np.concatenate([Z[:, :n], np.zeros((S, kkt.m))], axis=1), bounds)  # ∇²f alone
-    result = []
+    result = _Curvatures()
     for s in range(S):
         hessian, f_hessian = batch.K[s, :n, :n], plain.K[s, :n, :n]
         terms = np.abs(f_hessian) + np.abs(f_hessian - hessian)   # the sizes of what cancels in ∇²L
         result.append(curvature(hessian, batch.jacobian[s][active[s]], terms))
+    result.f_hessians = plain.K[:, :n, :n]
     return batch, result
 
 

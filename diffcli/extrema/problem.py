@@ -55,6 +55,7 @@ class Constraint:
     shape: tuple[int, ...] = ()
     lower: Any = None
     upper: Any = None
+    expression: str = ""             # e as written, for labels ('x**2 + y**2'; 'y = x' when both sides vary)
 
     @property
     def is_equality(self) -> bool:
@@ -69,6 +70,14 @@ class Constraint:
 
     def bound(self, side: str) -> Any:
         return self.upper if side == "upper" else self.lower
+
+    def held(self, side: str) -> str:
+        """The constraint held at a bound, as a person writes it: 'x = 3', 'x**2 + y**2 = 1'."""
+        if " = " in self.expression:      # both sides had variables: 'y = x' as written
+            return self.expression
+        bound = self.bound("upper" if side == "equal" else side)
+        value = f"{float(bound):g}" if not np.shape(bound) else "b"
+        return f"{self.expression or self.text} = {value}"
 
 
 @dataclass
@@ -203,6 +212,7 @@ class _Relation:
     minus: Graph | None = None        # e = expression − minus (both sides have variables)
     lower: Graph | None = None
     upper: Graph | None = None
+    label: str = ""                   # e as written
 
 
 def read_constraint(text: str, constants: Mapping[str, Any]) -> _Relation:
@@ -220,8 +230,9 @@ def read_constraint(text: str, constants: Mapping[str, Any]) -> _Relation:
         if constant(parsed[0]):
             raise UsageError(f"--subject-to {text!r}: the constraint has no variables")
         zero = parse("0")
-        return _Relation(parsed[0], lower=zero, upper=zero)
+        return _Relation(parsed[0], lower=zero, upper=zero, label=text.strip())
     ops = [op for op, _ in relations]
+    texts = [side.strip() for side, _ in sides]
     for op, column in relations:
         if op == "!=":
             raise UsageError(f"--subject-to {text!r}: '!=' is not a constraint (use =, <= or >=)", column=column)
@@ -238,25 +249,27 @@ def read_constraint(text: str, constants: Mapping[str, Any]) -> _Relation:
                                  column=offset + len(side) - len(side.lstrip()) + 1)
         if constant(middle):
             raise UsageError(f"--subject-to {text!r}: the constraint has no variables")
-        return _Relation(middle, lower=low, upper=high)
+        return _Relation(middle, lower=low, upper=high, label=texts[1])
     op = ops[0]
     left, right = parsed
     if constant(left) and constant(right):
         raise UsageError(f"--subject-to {text!r}: the constraint has no variables")
+    left_text, right_text = texts
     if op in EQUAL:
         if constant(right):
-            return _Relation(left, lower=right, upper=right)
+            return _Relation(left, lower=right, upper=right, label=left_text)
         if constant(left):
-            return _Relation(right, lower=left, upper=left)
+            return _Relation(right, lower=left, upper=left, label=right_text)
         zero = parse("0")
-        return _Relation(left, minus=right, lower=zero, upper=zero)
+        return _Relation(left, minus=right, lower=zero, upper=zero, label=f"{left_text} = {right_text}")
     if op in LOWER:  # a >= b is b <= a
         left, right, op = right, left, "<="
+        left_text, right_text = right_text, left_text
     if constant(right):
-        return _Relation(left, upper=right)
+        return _Relation(left, upper=right, label=left_text)
     if constant(left):
-        return _Relation(right, lower=left)
-    return _Relation(left, minus=right, upper=parse("0"))
+        return _Relation(right, lower=left, label=right_text)
+    return _Relation(left, minus=right, upper=parse("0"), label=f"{left_text} = {right_text}")
 
 
 # --------------------------------------------------------------------------- building the graph
@@ -325,7 +338,7 @@ def build_problem(objective: str, constraints: Sequence[str] = (), *,
         raise UsageError(f"the objective must be a scalar, but it has shape {np.shape(values[f_node])}; "
                          "wrap it in sum(...)")
     problem_constraints = []
-    for (text, _), node, (lower, upper) in zip(relations, nodes, bound_values):
+    for (text, relation), node, (lower, upper) in zip(relations, nodes, bound_values):
         shape = np.shape(values[node])
         if shape and not (lower is not None and upper is not None and np.all(lower == upper)):
             raise UsageError(f"--subject-to {text!r}: an inequality must be one number (this one has shape "
@@ -338,7 +351,8 @@ def build_problem(objective: str, constraints: Sequence[str] = (), *,
             raise UsageError(f"--subject-to {text!r}: the lower bound is above the upper one")
         problem_constraints.append(Constraint(text, node, shape,
                                               None if lower is None else _broadcast(lower, shape),
-                                              None if upper is None else _broadcast(upper, shape)))
+                                              None if upper is None else _broadcast(upper, shape),
+                                              relation.label))
     return _lagrangian(objective, graph, f_node, problem_constraints, variables, shapes, constants)
 
 

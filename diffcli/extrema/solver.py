@@ -375,6 +375,14 @@ class _Search:
             runs.converged[r] = False
             runs.reasons[r] = ("the equations hold there only by underflow (f or a constraint is exactly 0 "
                                "there and around, as exp(-x²) far out): no solution of the formula")
+        if self.problem.has_inequalities:
+            from diffcli.extrema.feasibility import FEASIBLE, violation
+
+            outside = runs.converged & (violation(self.problem, runs.last.e, runs.last.jacobian,
+                                                  runs.z[:, :self.kkt.n]) > 10 * FEASIBLE)
+            for r in np.nonzero(outside)[0]:
+                runs.converged[r] = False
+                runs.reasons[r] = "a critical point of this active set, outside the feasible set"
         new_any = False
         for r, k in enumerate(owners):
             self.runs.append(RunInfo(X[r], bool(runs.converged[r]), int(runs.iterations[r]), per_row,
@@ -412,7 +420,8 @@ def finish(problem: LagrangeProblem, kkt: KKTGraph, search: _Search, *, sense: s
         if any(float(np.abs(p.x - x).max(initial=0.0)) <= 1e-5 * size for p in points):
             continue
         points.append(_irregular_point(problem, kkt, x, search.sets[k]))
-    points.sort(key=lambda p: (p.f, tuple(p.x)))
+    points.sort(key=lambda p: (p.location, p.where if p.location == 1 else "", p.kind == "irregular", p.f,
+                               tuple(p.x)))
     failures: dict[str, int] = {}
     for run in search.runs:
         if not run.converged:
@@ -427,9 +436,21 @@ def finish(problem: LagrangeProblem, kkt: KKTGraph, search: _Search, *, sense: s
         _raise_no_candidate(problem, kkt, search, result)
     values = [p.f for p in points]
     result.min = int(np.argmin(values))
-    result.max = len(values) - 1 - int(np.argmax(values[::-1]))
-    _collect_warnings(result, kkt, box, rng, probe)
+    result.max = int(np.argmax(values))
+    far = _collect_warnings(result, kkt, box, rng, probe)
+    result.bounded = _bounded(problem, kkt, far)
     return result
+
+
+def _bounded(problem: LagrangeProblem, kkt: KKTGraph, far: Any) -> bool | None:
+    """True when proved (`region`), False when feasible points turned up far away, else None."""
+    from diffcli.extrema.region import proven_bounded
+
+    if not problem.m:
+        return False
+    if proven_bounded(problem, kkt):
+        return True
+    return False if far is not None and far.far_feasible else None
 
 
 def _irregular_point(problem: LagrangeProblem, kkt: KKTGraph, x: np.ndarray, active_set: ActiveSet) -> CriticalPoint:
@@ -489,7 +510,7 @@ def format_point(problem: LagrangeProblem, x: np.ndarray, digits: int = 6) -> st
 
 
 def _collect_warnings(result: LagrangeResult, kkt: KKTGraph, box: Mapping[str, tuple[float, float]],
-                      rng: np.random.Generator, probe: bool) -> None:
+                      rng: np.random.Generator, probe: bool) -> Any:
     from diffcli.extrema.probe import probe as walk
 
     problem, warnings = result.problem, result.warnings
@@ -521,6 +542,8 @@ def _collect_warnings(result: LagrangeResult, kkt: KKTGraph, box: Mapping[str, t
         if far.below is not None and far.below < min(values):
             warnings.append(f"f looks unbounded below{where} (f = {far.below:.3g} at |x| ≈ "
                             f"{1000 * scale:.3g}, still falling): the smallest critical value is not a global minimum")
+        return far
+    return None
 
 
 __all__ = ["LagrangeResult", "RunInfo", "Completeness", "CriticalPoint", "Step", "solve", "read_box",

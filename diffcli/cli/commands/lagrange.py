@@ -33,6 +33,12 @@ EXAMPLES = """
   diffcli lagrange "x*y" -s "x**2 + y**2 = 1" --start x=1,y=0.2 --starts 0 --verbose
 
   diffcli lagrange "x*y" -s "x**2 + y**2 = 1" --plot fig.png
+
+  diffcli lagrange "x**4 + y**4 - 4*x*y + 1"
+
+  diffcli lagrange "x**2 - 2*x*y + 2*y" -s "0 <= x <= 3" -s "0 <= y <= 2"
+
+  diffcli lagrange "(x - 2)**2 + (y - 1)**2" -s "x**2 + y**2 <= 1" --sensitivity
 """
 
 KIND_LABELS = {"min": "local min", "max": "local max", "saddle": "saddle", "degenerate": "degenerate",
@@ -44,8 +50,8 @@ DIMENSION_WORDS = {1: "a curve", 2: "a surface"}
 def lagrange(
     objective: ExprArgument,
     subject_to: Annotated[Optional[list[str]], typer.Option(
-        "--subject-to", "-s", help="A constraint 'g(x) = c' (or 'g(x)', meaning = 0); repeat for several. "
-        "Without any: the critical points of f.")] = None,
+        "--subject-to", "-s", help="A constraint: 'g = c' or 'g == c' (or 'g', meaning = 0), 'g <= c', 'g >= c', "
+        "'a <= g <= b' (< and > read as closed); repeat for several. Without any: the critical points of f.")] = None,
     let: LetOption = None,
     shape: Annotated[Optional[str], typer.Option(
         "--shape", help="Vector or matrix variables: NAME=N or NAME=NxM[,...] (or give them a --start).")] = None,
@@ -71,6 +77,9 @@ def lagrange(
     exact_timeout: Annotated[float, typer.Option("--exact-timeout", help="Seconds SymPy may take for --exact.")] = 10.0,
     compare: Annotated[bool, typer.Option("--compare", help="Also run SciPy's SLSQP and trust-constr from the same starts.")] = False,
     plot: Annotated[Optional[str], typer.Option("--plot", help="Draw contours, constraint and points (two variables) to FILE.png.", metavar="FILE")] = None,
+    sensitivity: Annotated[bool, typer.Option(
+        "--sensitivity", help="At the optimum (--max: the largest f), λ of each active constraint beside the "
+        "change of the optimal value when its right-hand side c moves (re-solved at c ± δ).")] = False,
     json_output: JsonOption = False,
 ) -> None:
     """Every critical point of OBJECTIVE (on the constraint set), by Newton's method on ∇L = 0.
@@ -124,16 +133,28 @@ def lagrange(
 
         with _progress("SciPy from the same starts") as tick:
             summaries = scipy_compare(problem, result.first_starts, sense or "min", tick)
+    prices = None
+    if sensitivity and failure is None:
+        from diffcli.extrema.sensitivity import shadow_prices
+
+        optimum = result.max if maximum else result.min
+        prices = (optimum, shadow_prices(problem, result.points[optimum], tol=tol))
     shown = ([result.max] if maximum else [result.min] if minimum else list(range(len(result.points))))
     if failure is None and plot is not None:
         from diffcli.extrema.plot import plot as draw
 
         draw(result, plot)
     if json_output:
-        print_json(lagrange_document(result, shown, exact_result, summaries, sense or "min", verbose, sense))
+        document = lagrange_document(result, shown, exact_result, summaries, sense or "min", verbose, sense)
+        if prices is not None:
+            document["sensitivity"] = {"point": shown.index(prices[0]) if prices[0] in shown else None,
+                                       "rows": [price.__dict__ for price in prices[1]]}
+        print_json(document)
     else:
         if failure is None:
             render(result, shown, exact_result, summaries, sense or "min", verbose)
+            if prices is not None:
+                _render_prices(*prices)
             if plot is not None:
                 out().print(f"figure written to {plot}", markup=False, soft_wrap=True)
         else:
@@ -172,6 +193,8 @@ def _exact_for(point: Any, exact: Any, problem: Any) -> dict[str, Any] | None:
 def kind_text(point: Any) -> str:
     """'local min', 'saddle (higher order)', 'local min: a curve of critical points', 'irregular' ..."""
     text = KIND_LABELS[point.kind]
+    if point.kind == "saddle" and point.location:
+        text = "neither"   # on the boundary: not a local extremum of f on the feasible set
     if point.kind == "degenerate" and not point.dimension and point.test != "second order":
         text = "degenerate: undecided" if "inconclusive" in point.test else text
     elif point.test == "higher order":
@@ -199,11 +222,18 @@ def completeness_text(result: Any) -> str:
 
 
 def _point_document(problem: Any, p: Any, exact: Any, verbose: bool) -> dict[str, Any]:
+    owner = problem.constraint_of_entry()
     entry: dict[str, Any] = {
         "x": problem.x_dict(p.x), "multipliers": problem.multiplier_values(p.multipliers), "f": p.f + 0.0,
         "kind": p.kind, "test": p.test, "eigenvalues": p.eigenvalues, "iterations": p.iterations,
         "residual": p.residual, "licq": p.licq, "found_by": p.found_by, "isolated": p.isolated,
+        "active": [bool(any(p.active[k] for k in range(len(owner)) if owner[k] == i))
+                   for i in range(len(problem.constraints))],
     }
+    if problem.has_inequalities:
+        entry["where"] = p.where
+    if p.discriminant is not None:
+        entry["D"] = p.discriminant
     if not p.isolated:
         entry["dimension"] = p.dimension
         entry["samples"] = [problem.x_dict(x) for x in p.samples]
@@ -213,6 +243,12 @@ def _point_document(problem: Any, p: Any, exact: Any, verbose: bool) -> dict[str
     if verbose:
         entry["log"] = [{"iteration": s.iteration, "residual": s.residual, "step": s.step, "f": s.f,
                          "kind": s.kind} for s in p.log]
+        if p.active.any() and p.kind != "irregular":
+            from diffcli.extrema.classify import bordered_hessian
+
+            bordered, minors = bordered_hessian(p.hessian, p.jacobian[p.active])
+            entry["bordered_hessian"] = bordered
+            entry["minors"] = [{"order": k, "value": v} for k, v in minors]
     return entry
 
 
@@ -242,7 +278,13 @@ def lagrange_document(result: Any, shown: list[int], exact: Any, summaries: Any,
                          "starts_without_new": c.new_in_last, "saturated": c.saturated, "rounds": c.rounds,
                          "summary": completeness_text(result)},
         "seconds": result.seconds,
+        "bounded": result.bounded,
+        "absolute": bool(result.bounded) and not choice,
     }
+    if problem.has_inequalities:
+        from diffcli.extrema.inequality import CONVENTION
+
+        document["convention"] = CONVENTION
     if choice is not None:  # --min or --max: the one point shown is that answer only
         document["min" if choice == "max" else "max"] = None
     if exact is not None:
@@ -307,6 +349,11 @@ def render(result: Any, shown: list[int], exact: Any, summaries: Any, sense: str
     for i in range(problem.m):
         table.add_column(f"λ{i + 1}", justify="right")
     table.add_column("f", justify="right")
+    with_d = any(result.points[i].discriminant is not None for i in shown) and not problem.m
+    if with_d:
+        table.add_column("D", justify="right")
+    if problem.has_inequalities:
+        table.add_column("where")
     table.add_column("kind")
     table.add_column("best")
     with_exact = exact is not None and exact.status in ("ok", "partial")
@@ -325,8 +372,12 @@ def render(result: Any, shown: list[int], exact: Any, summaries: Any, sense: str
         if len(shown) > 1 and position in smallest:
             mark.append("min f")
         multipliers = ["—" if p.kind == "irregular" else number(v + 0.0, 8) for v in p.multipliers]
-        row = [str(index + 1), *[number(v + 0.0, 8) for v in p.x], *multipliers, number(p.f + 0.0, 10),
-               kind_text(p), ", ".join(mark)]
+        row = [str(index + 1), *[number(v + 0.0, 8) for v in p.x], *multipliers, number(p.f + 0.0, 10)]
+        if with_d:
+            row.append(number(p.discriminant, 8) if p.discriminant is not None else "—")
+        if problem.has_inequalities:
+            row.append(p.where)
+        row += [kind_text(p), ", ".join(mark)]
         if with_exact:
             solution = _exact_for(p, exact, problem)
             row.append(solution["f_text"] if solution else "—")
@@ -341,11 +392,33 @@ def render(result: Any, shown: list[int], exact: Any, summaries: Any, sense: str
     console.print(f"{counted}; {completeness_text(result)}; {seconds_text(result.seconds)}", markup=False,
                   soft_wrap=True)
     if len(shown) > 1:
-        values = [result.points[i].f for i in shown]
-        console.print(f"largest f = {number(max(values) + 0.0, 12)}   smallest f = {number(min(values) + 0.0, 12)}")
+        for line in verdict_lines(result, shown):
+            console.print(line, markup=False, soft_wrap=True)
+    if problem.has_inequalities:
+        from diffcli.extrema.inequality import CONVENTION
+
+        console.print(CONVENTION, markup=False, soft_wrap=True, style="dim")
     if verbose:
         _render_logs(result, shown)
     render_second_opinions(result, exact, summaries, sense, table_shown=True)
+
+
+def verdict_lines(result: Any, shown: list[int]) -> list[str]:
+    """The absolute max and min over a bounded feasible set (every location of a tie), or the
+    largest and smallest f found."""
+    from diffcli.extrema.solver import extremes, format_point
+
+    values = [result.points[i].f for i in shown]
+    largest, smallest = extremes(values)
+    if not result.bounded:
+        return [f"largest f = {number(max(values) + 0.0, 12)}   smallest f = {number(min(values) + 0.0, 12)}"]
+    lines = []
+    for word, chosen in (("max", largest), ("min", smallest)):
+        where = " and ".join(f"({format_point(result.problem, result.points[shown[k]].x)})" for k in chosen)
+        lines.append(f"absolute {word} f = {number(values[chosen[0]] + 0.0, 12)} at {where}")
+    if not result.completeness.certified and not result.completeness.saturated:
+        lines.append("(among the candidates found: the search stopped before it saturated)")
+    return lines
 
 
 def render_second_opinions(result: Any, exact: Any, summaries: Any, sense: str, table_shown: bool = False) -> None:
@@ -361,9 +434,36 @@ def render_second_opinions(result: Any, exact: Any, summaries: Any, sense: str, 
         _render_compare(result, summaries, sense)
 
 
+def _render_prices(index: int, prices: list[Any]) -> None:
+    table = Table(title=f"shadow prices at point {index + 1}: λ = ∂f*/∂c", show_header=True, header_style="bold",
+                  box=box.SIMPLE_HEAD)
+    for name in ("active constraint", "λ", "Δf*/Δc (re-solved at c ± δ)", "δ"):
+        table.add_column(name, justify="left" if name == "active constraint" else "right")
+    _print_table(table, [[p.constraint, number(p.multiplier, 10), number(p.rate, 10), f"{p.delta:.1e}"]
+                         for p in prices])
+
+
+def _render_second_order(p: Any, index: int) -> None:
+    """The bordered Hessian with its leading principal minors, beside the reduced Hessian's eigenvalues."""
+    from diffcli.extrema.classify import bordered_hessian
+
+    m = int(p.active.sum())
+    bordered, minors = bordered_hessian(p.hessian, p.jacobian[p.active])
+    console = out()
+    console.print(f"point {index + 1}: bordered Hessian [[0, J], [Jᵀ, ∇²ₓL]] ({m} active constraint"
+                  f"{'s' if m != 1 else ''}); a min needs every minor of sign (−1)^{m}, a max alternating signs "
+                  f"starting with (−1)^{m + 1}", markup=False, soft_wrap=True)
+    console.print(number(bordered, 8), markup=False)
+    console.print("  leading principal minors: " + ", ".join(f"order {k}: {number(v, 6)}" for k, v in minors)
+                  + "   reduced Hessian eigenvalues: " + (number(p.eigenvalues, 6) if p.eigenvalues.size else "none"),
+                  markup=False, soft_wrap=True)
+
+
 def _render_logs(result: Any, shown: list[int]) -> None:
     for index in shown:
         p = result.points[index]
+        if p.active.any() and p.kind != "irregular":
+            _render_second_order(p, index)
         if not p.log:
             continue
         table = Table(title=f"Newton log, point {index + 1}", show_header=True, header_style="bold", box=box.SIMPLE_HEAD)
