@@ -143,9 +143,13 @@ class System:
         n = self.kkt.n
         x, lam = Z[:, :n], Z[:, n:]
         forces = np.einsum("smn,sm->sn", np.abs(batch.jacobian), np.abs(lam))
-        stationarity = np.maximum(np.maximum(np.abs(batch.gradient) * self.mu0, forces), self.accuracy.floor)
-        terms = np.einsum("smn,sn->sm", np.abs(batch.jacobian), np.abs(x))
-        feasibility = np.maximum(np.maximum(np.abs(batch.e), np.abs(self.bounds[rows])), terms)
+        # |∇²ₓL|·|x| stands for the size of the terms of ∂L/∂xᵢ that cancel at a root (2x + y/4 = 0
+        # is solved to round-off of 2|x| + |y|/4, not of 0).
+        terms = np.einsum("sij,sj->si", np.abs(batch.K[:, :n, :n]), np.abs(x))
+        stationarity = np.maximum(np.maximum(np.abs(batch.gradient) * self.mu0, np.maximum(forces, terms)),
+                                  self.accuracy.floor)
+        sizes = np.einsum("smn,sn->sm", np.abs(batch.jacobian), np.abs(x))
+        feasibility = np.maximum(np.maximum(np.abs(batch.e), np.abs(self.bounds[rows])), sizes)
         floor = np.zeros(feasibility.shape[1])
         floor[:np.size(self.accuracy.e_floor)] = self.accuracy.e_floor
         scale = np.concatenate([stationarity, np.maximum(feasibility, np.maximum(floor, 1e-300))], axis=1)

@@ -109,15 +109,22 @@ def proven_bounded(problem: LagrangeProblem, kkt: KKTGraph) -> bool:
 
 
 def _ellipsoid_box(H: np.ndarray, g: np.ndarray, e0: float, u: float) -> tuple[np.ndarray, np.ndarray] | None:
-    """The box around {x : ½xᵀHx + gᵀx + e0 ≤ u} when H is positive definite (else None)."""
+    """Bounds from {x : ½xᵀHx + gᵀx + e0 ≤ u} when H is positive definite on the variables the
+    constraint involves (x² + y² <= 4 among x, y, z bounds x and y): ±inf for the others, None
+    when H is not definite there."""
+    n = len(g)
     H = (H + H.T) / 2
-    eigenvalues = np.linalg.eigvalsh(H)
+    involved = np.nonzero(np.any(H != 0, axis=0) | (g != 0))[0]
+    if not involved.size:
+        return None
+    Hs, gs = H[np.ix_(involved, involved)], g[involved]
+    eigenvalues = np.linalg.eigvalsh(Hs)
     if eigenvalues.min(initial=np.inf) <= 1e-12 * max(abs(eigenvalues).max(initial=0.0), 1e-300):
         return None
-    inverse = np.linalg.inv(H)
-    centre = -inverse @ g
-    room = u - (e0 + 0.5 * centre @ H @ centre + g @ centre)
-    if room < 0:
-        return centre, centre   # empty set: any box will do (the search reports it)
+    inverse = np.linalg.inv(Hs)
+    centre = -inverse @ gs
+    room = max(u - (e0 + 0.5 * centre @ Hs @ centre + gs @ centre), 0.0)   # < 0: empty (reported elsewhere)
     half = np.sqrt(2.0 * room * np.diag(inverse))
-    return centre - half, centre + half
+    low, high = np.full(n, -np.inf), np.full(n, np.inf)
+    low[involved], high[involved] = centre - half, centre + half
+    return low, high
