@@ -203,7 +203,8 @@ def test_exact_and_compare_still_run_when_there_is_no_critical_point(cli):
 
 def test_ties_are_labelled_alike_and_there_is_no_negative_zero(cli):
     result = cli("lagrange", "x*y", "-s", "x**2 + y**2 = 1")
-    assert result.stdout.count("min f") == 2 and result.stdout.count("max f") == 2
+    rows = [line for line in result.stdout.splitlines() if line.strip()[:1].isdigit()]
+    assert sum("min f" in row for row in rows) == 2 and sum("max f" in row for row in rows) == 2
     document = json.loads(cli("lagrange", "x*y*z", "-s", "x + y + z = 0", "--json").stdout)
     assert "-0" not in json.dumps(document["points"])
     assert document["ties"] == {"max": [0], "min": [0]}

@@ -48,7 +48,7 @@ def test_table_marks_kinds_and_extremes():
     assert result.stdout.count("local max") == 2 and result.stdout.count("local min") == 2
     assert "max f" in result.stdout and "min f" in result.stdout
     assert "4 critical points; all 4 real critical points found (counted exactly by SymPy)" in result.stdout
-    assert "largest f = 0.5   smallest f = -0.5" in result.stdout
+    assert "absolute max f = 0.5 at (x=-0.707107, y=-0.707107) and (x=0.707107, y=0.707107)" in result.stdout
     assert "0.70710678" in result.stdout  # numbers are never truncated to '0.7…'
 
 
