@@ -49,6 +49,8 @@ def count_real_solutions(problem: LagrangeProblem, timeout: float, seed: int = 0
 
     if not problem.is_scalar or problem.has_inequalities:
         return done(None, "counts are for scalar equality-constrained problems")
+    if problem.graph.decisions:
+        return done(None, "a program's path depends on x: one path's equations are not the problem's")
     if problem.n + problem.m > MAX_UNKNOWNS:
         return done(None, f"more than {MAX_UNKNOWNS} unknowns (x and λ) for an exact count")
     import sympy as sp  # before the alarm: an import cut short would leave a broken module behind

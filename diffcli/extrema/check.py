@@ -50,14 +50,19 @@ class Functions:
             point[bound] = point[name]
         return point
 
+    def _on_path(self, x: np.ndarray) -> LagrangeProblem:
+        """The problem on the path a program takes at x (the problem itself for formulas)."""
+        return self.problem.on_path(self.problem.x_dict(np.asarray(x, dtype=np.float64)))
+
     def f(self, x: np.ndarray) -> float:
         self.calls["f"] += 1
-        node = self.problem.objective_node
-        return float(evaluate(self.problem.graph, self._point(x), upto=[node])[node])
+        problem = self._on_path(x)
+        node = problem.objective_node
+        return float(evaluate(problem.graph, self._point(x), upto=[node])[node])
 
     def grad(self, x: np.ndarray) -> np.ndarray:
         self.calls["grad"] += 1
-        kkt = self.kkt
+        kkt = self.kkt if not self.problem.graph.decisions else KKTGraph(self._on_path(x), follow_paths=False)
         nodes = kkt.residual_nodes[:len(self.problem.variables)]
         values = evaluate(kkt.graph, self._point(x), upto=nodes)
         return np.concatenate([np.broadcast_to(values[node], self.problem.shapes[name]).ravel()
@@ -66,16 +71,17 @@ class Functions:
     def e(self, x: np.ndarray) -> np.ndarray:
         """The constraint expressions e(x) (not minus their bounds)."""
         self.calls["g"] += 1
-        nodes = self.problem.constraint_nodes
+        problem = self._on_path(x)
+        nodes = problem.constraint_nodes
         if not nodes:
             return np.zeros(0)
-        values = evaluate(self.problem.graph, self._point(x), upto=nodes)
+        values = evaluate(problem.graph, self._point(x), upto=nodes)
         return np.concatenate([np.ravel(values[node]) for node in nodes]).astype(np.float64)
 
     def jac(self, x: np.ndarray) -> np.ndarray:
         self.calls["jac"] += 1
-        return jacobian_reverse(self.problem.graph, self._point(x), self.problem.variables,
-                                outputs=self.problem.constraint_nodes)
+        problem = self._on_path(x)
+        return jacobian_reverse(problem.graph, self._point(x), problem.variables, outputs=problem.constraint_nodes)
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper bound of every constraint entry (±inf where a side is missing)."""
@@ -245,6 +251,8 @@ def exact_solutions(problem: LagrangeProblem, timeout: float = 10.0) -> ExactRes
         return ExactResult("skipped", "exact solutions are for scalar variables and constraints")
     if problem.has_inequalities:
         return ExactResult("skipped", "exact solutions are for equality constraints")
+    if problem.graph.decisions:
+        return ExactResult("skipped", "a program's path depends on x: one path's equations are not the problem's")
     started = time.perf_counter()
     families = 0
     import sympy as sp  # before the alarm: an import cut short would leave a broken module behind

@@ -58,8 +58,11 @@ class Batch:
 class KKTGraph:
     """The graph of f, e, F and the columns of K for a problem."""
 
-    def __init__(self, problem: LagrangeProblem):
+    def __init__(self, problem: LagrangeProblem, follow_paths: bool = True):
         self.problem = problem
+        # A program's graph is the path taken at one x: each row is evaluated on its own path.
+        self.follow_paths = follow_paths and bool(problem.graph.decisions)
+        self._path_graphs: dict[int, KKTGraph] = {}
         n, m = problem.n, problem.m
         self.n, self.m = n, m
         unknowns = problem.variables + problem.multipliers
@@ -87,7 +90,7 @@ class KKTGraph:
         self.roots = sorted({problem.objective_node, *problem.constraint_nodes, *residual_nodes,
                              *(node for column in columns for node in column if node is not None)})
         ops = {self.graph.ops[node] for node, used in enumerate(self.graph.ancestors(self.roots)) if used}
-        self.vectorized = problem.is_scalar and all(
+        self.vectorized = problem.is_scalar and not problem.graph.decisions and all(
             op in ("var", "const") or "elementwise" in PRIMITIVES[op].tags for op in ops)
 
     @property
@@ -109,6 +112,19 @@ class KKTGraph:
 
     def evaluate(self, Z: np.ndarray, B: np.ndarray, mu0: float = 1.0) -> Batch:
         """f, e, F, K, ∇f and J at the rows of Z = (x, λ), with bounds B (S, m)."""
+        if not self.follow_paths:
+            return self._evaluate(Z, B, mu0)
+        parts = []
+        for row in range(len(Z)):
+            on_path = self.problem.on_path(self.problem.x_dict(Z[row, :self.n]))
+            graph = self if on_path is self.problem else self._path_graphs.get(id(on_path))
+            if graph is None:
+                graph = self._path_graphs[id(on_path)] = KKTGraph(on_path, follow_paths=False)
+            parts.append(graph._evaluate(Z[row:row + 1], B[row:row + 1], mu0))
+        return Batch(*(np.concatenate([getattr(p, name) for p in parts]) for name in
+                       ("f", "e", "F", "K", "gradient", "jacobian")))
+
+    def _evaluate(self, Z: np.ndarray, B: np.ndarray, mu0: float) -> Batch:
         S = len(Z)
         n, m = self.n, self.m
         N = n + m

@@ -22,14 +22,15 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from diffcli.ad.evaluate import evaluate
 from diffcli.ad.graph import Graph
-from diffcli.ad.parse import parse
+from diffcli.ad.parse import parse, parse_at
+from diffcli.ad.paths import changed_decision
 from diffcli.ad.ops import PRIMITIVES
 from diffcli.ad.flat import as_value, entry_labels, split_like
 from diffcli.errors import UsageError
@@ -38,8 +39,33 @@ MULTIPLIER_PREFIX = "__lambda"  # parse() refuses dunder names, so no clash with
 BOUND_PREFIX = "__bound"
 OBJECTIVE_WEIGHT = "__mu0"
 
+MAX_PATHS = 64  # paths of a program objective or constraint kept at once
 RELATIONS = ("<=", ">=", "==", "!=", "<", ">", "=")  # longest first: '<=' before '<'
 UPPER, LOWER, EQUAL = ("<=", "<"), (">=", ">"), ("=", "==")
+
+
+class _Probe(Mapping[str, Any]):
+    """Every name has the value 0.5 (in its shape) unless given: where a program is first run,
+    before its variables are known."""
+
+    def __init__(self, shapes: Mapping[str, tuple[int, ...]] | None, at: Mapping[str, Any] | None,
+                 constants: Mapping[str, Any]):
+        self.shapes, self.at = dict(shapes or {}), {**dict(at or {}), **dict(constants)}
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self.at:
+            return self.at[name]
+        shape = tuple(self.shapes.get(name, ()))
+        return np.full(shape, 0.5) if shape else np.float64(0.5)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and not name.startswith("__")
+
+    def __iter__(self) -> Any:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
 
 
 @dataclass
@@ -94,6 +120,26 @@ class LagrangeProblem:
     bounds: list[str]                 # one graph variable bᵢ per constraint
     constants: dict[str, Any] = field(default_factory=dict)   # --let values
     warnings: list[str] = field(default_factory=list)
+    # f or a constraint that is a program: the graph is the path taken at one x, and other
+    # x may take other paths (built on demand, kept here, shared by every path's problem).
+    paths: list["LagrangeProblem"] = field(default_factory=list, repr=False)
+
+    def on_path(self, x: Mapping[str, Any]) -> "LagrangeProblem":
+        """The problem for the path the programs take at the point x (itself for formulas)."""
+        if not self.graph.decisions:
+            return self
+        point = {**self.constants, **x}
+        for candidate in [self, *self.paths]:
+            values = evaluate(candidate.graph, point, upto=[d.node for d in candidate.graph.decisions])
+            if changed_decision(candidate.graph, values) is None:
+                return candidate
+        other = build_problem(self.objective, self.texts, shapes=self.shapes, constants=self.constants,
+                              at={name: x[name] for name in self.variables})
+        other.paths = self.paths
+        self.paths.append(other)
+        if len(self.paths) > MAX_PATHS:
+            del self.paths[0]
+        return other
 
     @property
     def constraint_nodes(self) -> list[int]:
@@ -188,13 +234,13 @@ def split_relation(text: str) -> tuple[list[tuple[str, int]], list[tuple[str, in
     return sides, relations
 
 
-def _parse_side(text: str, constraint: str, offset: int) -> Graph:
+def _parse_side(text: str, constraint: str, offset: int, probe: Mapping[str, Any] | None = None) -> Graph:
     if not text.strip():
         raise UsageError(f"--subject-to {constraint!r}: a side of the relation is empty",
                          column=offset + 1)
     offset += len(text) - len(text.lstrip())  # the parser would take leading blanks for an indent
     try:
-        graph = parse(text.strip())
+        graph = parse_at(text.strip(), probe, given=frozenset()) if probe is not None else parse(text.strip())
     except UsageError as error:
         column = None if error.column is None else error.column + (offset if (error.line or 1) == 1 else 0)
         raise UsageError(f"--subject-to {constraint!r}: {error.message}", column=column, line=error.line) from None
@@ -215,13 +261,13 @@ class _Relation:
     label: str = ""                   # e as written
 
 
-def read_constraint(text: str, constants: Mapping[str, Any]) -> _Relation:
+def read_constraint(text: str, constants: Mapping[str, Any], probe: Mapping[str, Any] | None = None) -> _Relation:
     """Parse one `--subject-to` text into e(x) and its constant bounds (graphs).
 
     A side is constant when it uses no variable other than `--let` names.
     """
     sides, relations = split_relation(text)
-    parsed = [_parse_side(side, text, offset) for side, offset in sides]
+    parsed = [_parse_side(side, text, offset, probe) for side, offset in sides]
 
     def constant(graph: Graph) -> bool:
         return all(name in constants for name in graph.variables)
@@ -287,6 +333,7 @@ def bind_constants(target: Graph, source: Graph, constants: Mapping[str, Any]) -
         mapping.append(new)
         if node in source.columns:
             target.columns.setdefault(new, source.columns[node])
+    target.decisions.extend(replace(d, node=mapping[d.node]) for d in source.decisions)
     return mapping
 
 
@@ -300,7 +347,8 @@ def _constant_value(graph: Graph, constants: Mapping[str, Any], text: str) -> An
 
 def build_problem(objective: str, constraints: Sequence[str] = (), *,
                   shapes: Mapping[str, tuple[int, ...]] | None = None,
-                  constants: Mapping[str, Any] | None = None) -> LagrangeProblem:
+                  constants: Mapping[str, Any] | None = None,
+                  at: Mapping[str, Any] | None = None) -> LagrangeProblem:
     """Parse f and each constraint, and merge them into L = μ₀f − Σ λᵢ(eᵢ − bᵢ).
 
     >>> p = build_problem("x + y", ["x*y = 1", "0 <= y <= 3"])
@@ -308,12 +356,13 @@ def build_problem(objective: str, constraints: Sequence[str] = (), *,
     (['x', 'y'], 2, 2, [['equal'], ['lower', 'upper']])
     """
     constants = {name: as_value(value) for name, value in (constants or {}).items()}
-    f_graph = parse(objective)
+    probe = _Probe(shapes, at, constants)   # a program (loops, branches) runs at a point: `at`, or 0.5 everywhere
+    f_graph = parse_at(objective, probe, given=frozenset())
     if len(f_graph.outputs) != 1:
         raise UsageError("the objective must be one scalar formula, not a list")
     graph = Graph(source=objective)
     f_node = bind_constants(graph, f_graph, constants)[f_graph.outputs[0]]
-    relations = [(text, read_constraint(text, constants)) for text in constraints]
+    relations = [(text, read_constraint(text, constants, probe)) for text in constraints]
     nodes, bound_values = [], []
     for text, relation in relations:
         node = bind_constants(graph, relation.expression, constants)[relation.expression.outputs[0]]
@@ -332,8 +381,8 @@ def build_problem(objective: str, constraints: Sequence[str] = (), *,
     if not variables:
         raise UsageError("the problem has no variables (every name is a --let constant)")
     shapes = {v: tuple((shapes or {}).get(v, ())) for v in variables}
-    probe = {v: np.full(shapes[v], 0.5) if shapes[v] else np.float64(0.5) for v in variables}
-    values = evaluate(graph, probe, upto=[f_node, *nodes])
+    point = {v: probe[v] for v in variables}
+    values = evaluate(graph, point, upto=[f_node, *nodes])
     if np.shape(values[f_node]):
         raise UsageError(f"the objective must be a scalar, but it has shape {np.shape(values[f_node])}; "
                          "wrap it in sum(...)")
@@ -376,6 +425,10 @@ def _lagrangian(objective: str, graph: Graph, f_node: int, constraints: list[Con
     problem = LagrangeProblem(objective, constraints, graph, f_node, variables, shapes, multipliers, bounds,
                               dict(constants))
     problem.warnings.extend(_smoothness_warnings(problem))
+    if graph.decisions:
+        problem.warnings.append("f or a constraint is a program whose path depends on x: each point is found and "
+                                "classified on the path the program takes there (a point on a branch boundary "
+                                "may not be a true critical point)")
     equalities = sum(entry_count(c.shape) for c in constraints if c.is_equality)
     if equalities > problem.n:
         problem.warnings.append(f"more equations ({equalities}) than variables ({problem.n}): the feasible set "

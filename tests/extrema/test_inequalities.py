@@ -222,8 +222,9 @@ def test_convex_quadratic_programs_agree_with_scipy_and_a_grid(numbers):
 
     scipy = minimize(f, np.zeros(2), method="SLSQP", bounds=[(-2, 2), (-2, 2)],
                      constraints=[{"type": "ineq", "fun": lambda z: b + c / 2 - u * z[0] - v * z[1]}])
-    assert best.kind == "min"
-    assert best.f == pytest.approx(scipy.fun, abs=1e-7)
+    # three constraints through one corner of the plane (dependent gradients): "degenerate" is honest there
+    assert best.kind == "min" or (best.kind == "degenerate" and best.active.sum() > 2)
+    assert best.f <= scipy.fun + 1e-9 and best.f == pytest.approx(scipy.fun, abs=1e-5)   # SLSQP stops at ~1e-6
     grid = np.linspace(-2, 2, 401)
     X, Y = np.meshgrid(grid, grid)
     feasible = u * X + v * Y <= b + c / 2 + 1e-12
