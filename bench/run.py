@@ -12,7 +12,9 @@
 4. Batch files end to end in points per second, next to pyarrow, NumPy and JAX scripts
    (bench/batch_files.py).
 5. AD against SymPy on the swelling logistic map (bench/views_swell.py).
-6. `lagrange` against SciPy on Hock–Schittkowski problems (bench/hock_schittkowski.py).
+6. `lagrange` against SciPy on Hock–Schittkowski problems (bench/hock_schittkowski.py), on a
+   set of problems with hand-computed answers (bench/lagrange_problems.py), and per start
+   against SLSQP with whole default runs (bench/lagrange_speed.py).
 
 The machine may be shared: every section names the load average when it started, and
 the newer sections give medians with CPU time and the range of wall times.
@@ -42,6 +44,8 @@ import batch_gradient  # noqa: E402
 import cold_start  # noqa: E402
 import gradient_scaling  # noqa: E402
 import hock_schittkowski  # noqa: E402
+import lagrange_problems  # noqa: E402
+import lagrange_speed  # noqa: E402
 import peers  # noqa: E402
 import reverse_ratio  # noqa: E402
 import views_swell  # noqa: E402
@@ -223,7 +227,9 @@ def main() -> None:
                                                                     2 if quick else 3)),
                 ("batch files", lambda: batch_files.lines(50_000 if quick else 1_000_000, 2 if quick else 3)),
                 ("expression swell", lambda: swell_lines((1, 2, 4) if quick else (1, 2, 4, 6, 8, 10), 20.0)),
-                ("lagrange", lambda: lagrange_lines(1 if quick else 3))]
+                ("lagrange", lambda: lagrange_lines(1 if quick else 3)),
+                ("lagrange problems", lagrange_problems.results_lines),
+                ("lagrange speed", lambda: lagrange_speed.results_lines(1 if quick else 5))]
     only = set(args.only.split(",")) if args.only else None
     bodies: list[list[str]] = []
     if only:

@@ -113,15 +113,20 @@ def steps(expr: str | Graph, wrt: str | None = None, *, let: Mapping[str, Any] |
     return derive(expr, wrt, let=let, at=at, verify=verify, symbolic_timeout=symbolic_timeout)
 
 
-def lagrange(objective: str, subject_to: list[str] | str, *, sense: str | None = None, starts: int = 20,
-             start: list[Mapping[str, Any]] | None = None, seed: int = 0,
+def lagrange(objective: str, subject_to: list[str] | str | None = None, *, sense: str | None = None,
+             starts: int = 20, start: list[Mapping[str, Any]] | None = None, seed: int = 0,
              box: str | Mapping[str, tuple[float, float]] | None = None, tol: float = 1e-10,
-             max_iter: int = 100) -> Any:
-    """Every critical point of `objective` on {constraints}, by multistart Newton on ∇L = 0.
+             max_iter: int = 100, let: Mapping[str, Any] | None = None,
+             shape: Mapping[str, tuple[int, ...]] | None = None, max_starts: int = 400,
+             certify: bool = True) -> Any:
+    """Every critical point of `objective` (on the constraint set), by multistart Newton on ∇L = 0.
 
     Returns a `diffcli.extrema.solver.LagrangeResult`: `.points` sorted by f (each with x,
-    multipliers, f, kind, iterations, residual), `.warnings`, `.failed` starts.
-    `sense="min"`/`"max"` steers the runs towards minima/maxima.
+    multipliers, f, kind, iterations, residual), `.warnings`, `.completeness`, `.failed`
+    starts. `sense="min"`/`"max"` chooses which extreme `.min`/`.max` point at; `let`
+    binds constants, `shape` gives vector variables their shape. Raises MathError (with a
+    message that tells an empty constraint set from one without critical points) when
+    there is no candidate at all.
 
     >>> r = lagrange("x + y", "x**2 + y**2 = 2")
     >>> [(round(p.f, 12), p.kind) for p in r.points]
@@ -129,11 +134,11 @@ def lagrange(objective: str, subject_to: list[str] | str, *, sense: str | None =
     """
     from diffcli.extrema.solver import build_problem, read_box, solve
 
-    constraints = [subject_to] if isinstance(subject_to, str) else list(subject_to)
-    problem = build_problem(objective, constraints)
+    constraints = [subject_to] if isinstance(subject_to, str) else list(subject_to or [])
+    problem = build_problem(objective, constraints, shapes=shape, constants=let)
     bounds = read_box(box, problem.variables) if box is None or isinstance(box, str) else dict(box)
     return solve(problem, starts=starts, start=start or [], seed=seed, box=bounds, tol=tol, max_iter=max_iter,
-                 sense=sense)
+                 sense=sense, max_starts=max_starts, certify=certify)
 
 
 __all__ = ["Graph", "__version__", "check", "grad", "hessian", "jacobian", "jvp", "lagrange", "parse", "parse_at",

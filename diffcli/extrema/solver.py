@@ -1,17 +1,18 @@
-"""Every critical point of an equality-constrained problem: Newton's method on ∇L = 0.
+"""Every critical point of f on the constraint set, by multistart Newton until discovery saturates.
 
-With L(x, λ) = f(x) − Σᵢ λᵢ gᵢ(x), a critical point of f on {g = 0} (where the
-constraint gradients are independent, LICQ) is a zero of F = ∇_{x,λ}L; F and the KKT
-matrix K = ∂F/∂(x, λ) come from AD (`lagrange_problem`).
+With L = f − Σᵢ λᵢ(eᵢ − bᵢ), a regular critical point of f on {e = b} is a zero of
+F = ∇_{x,λ}L (`kkt`). The search runs in rounds: the first round starts from `starts`
+random points (and any given ones); each later round starts `batch` more, deflated
+away from every point already found (`newton`), and the search stops when a round finds
+nothing new — or at `max_starts`. Without constraints it solves ∇f = 0; with
+inequalities, each active set (`active_sets`) is an equality-constrained problem of its
+own, solved in the same batches.
 
-Newton steps solve K·d = −F; a backtracking line search on the merit ½‖F‖² makes
-them safe far from a solution, and where K is singular or nearly so a
-Levenberg–Marquardt step (KᵀK + μI)d = −KᵀF takes over. Multistart from random points
-in a box finds the different critical points; converged points are de-duplicated and
-classified by the eigenvalues of the reduced Hessian Zᵀ∇²ₓL Z, Z a basis of the
-tangent space ker J_g. Starts that do not converge are counted, never dropped.
+What was found is then de-duplicated, classified (`points`), searched for irregular
+points (`irregular`), and checked for unboundedness (`probe`). When SymPy can count the
+real solutions of ∇L = 0 in time (`certify`), the summary says "all N found".
 
->>> r = solve("x*y", ["x**2 + y**2 = 1"], starts=8, seed=1)
+>>> r = solve("x*y", ["x**2 + y**2 = 1"], seed=1)
 >>> sorted((round(float(p.f), 12), p.kind) for p in r.points)
 [(-0.5, 'min'), (-0.5, 'min'), (0.5, 'max'), (0.5, 'max')]
 """
@@ -25,347 +26,53 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from diffcli.errors import MathError, UsageError
-from diffcli.extrema.problem import (Evaluation, LagrangeProblem, build_problem, entry_count, evaluate_residual,
-                               is_defined, kkt_blocks, objective_gradient)
 from diffcli.ad.inputs import read_assignments, read_value, split_assignments
 from diffcli.ad.text import number_text
+from diffcli.errors import MathError, UsageError
+from diffcli.extrema.kkt import KKTGraph
+from diffcli.extrema.newton import Accuracy, Step, accuracy_at, solve_rows
+from diffcli.extrema.points import ActiveSet, CriticalPoint, Raw, active_sets, collect, make_points, mark_sets
+from diffcli.extrema.problem import LagrangeProblem, build_problem, entry_count
 
 DEFAULT_STARTS = 20
+DEFAULT_BATCH = 10
+DEFAULT_MAX_STARTS = 400
 DEFAULT_BOX = (-10.0, 10.0)
 DEFAULT_TOL = 1e-10
 DEFAULT_MAX_ITER = 100
 MAX_STARTS = 100_000           # absurd counts are refused before any memory is spent on them
 MAX_MAX_ITER = 100_000
-MAX_COND = 1e12                 # beyond this the KKT matrix counts as singular
-PROBE_MAX_ENTRIES = 30          # the unboundedness probe is skipped on larger problems
+DEFLATION_RADIUS = 0.1        # a found root repels within about this share of its size
+ROUND_SCALES = (1.0, 0.2, 10.0)   # later rounds draw starts from the box scaled by these in turn
+SATURATION = 5                # a set is done when its last max(20, SATURATION·found) starts found nothing new
 
 Progress = Callable[[int, int], None]
 
-# --------------------------------------------------------------------------- Newton
-
 
 @dataclass
-class Step:
-    """One line of the Newton log."""
-
-    iteration: int
-    residual: float      # ‖F‖∞ before the step
-    step: float          # accepted step length t (0 on the last line)
-    f: float
-    kind: str = "newton"  # newton | regularised
-
-
-@dataclass
-class Run:
-    """Newton from one start: where it ended and why."""
+class RunInfo:
+    """One start's Newton run, for --compare and the failure counts."""
 
     start: np.ndarray
-    z: np.ndarray
     converged: bool
     iterations: int
-    residual: float
-    f: float
+    evaluations: int
     reason: str = ""
-    feasibility: float = math.inf   # ‖g‖∞ at the end
-    log: list[Step] = field(default_factory=list)
-    evaluations: int = 0
-    evaluation: Evaluation | None = None
-
-
-def initial_multipliers(problem: LagrangeProblem, x: np.ndarray) -> np.ndarray:
-    """λ minimising ‖∇f − J_gᵀλ‖ at x (least squares), the usual first guess."""
-    z = np.concatenate([x, np.zeros(problem.m)])
-    evaluation = evaluate_residual(problem, z)
-    if not np.isfinite(evaluation.residual).all() or not np.isfinite(evaluation.kkt).all():
-        return np.zeros(problem.m)
-    _, jacobian = kkt_blocks(problem, evaluation.kkt)
-    multipliers = np.linalg.lstsq(jacobian.T, evaluation.residual[:problem.n], rcond=None)[0]
-    return multipliers if np.isfinite(multipliers).all() else np.zeros(problem.m)
-
-
-def _direction(kkt: np.ndarray, residual: np.ndarray, regularise: bool) -> tuple[np.ndarray, str]:
-    """The Newton step, or a Levenberg–Marquardt step where K is (nearly) singular."""
-    if not regularise:
-        try:
-            if np.linalg.cond(kkt) < MAX_COND:
-                step = np.linalg.solve(kkt, -residual)
-                if np.isfinite(step).all():
-                    return step, "newton"
-        except np.linalg.LinAlgError:
-            pass
-    normal = kkt.T @ kkt
-    mu = 1e-10 * max(1.0, float(np.trace(normal)) / len(normal)) + 1e-3 * float(residual @ residual)
-    step = np.linalg.solve(normal + mu * np.eye(len(normal)), -kkt.T @ residual)
-    return step, "regularised"
-
-
-def newton(problem: LagrangeProblem, x0: np.ndarray, *, tol: float = DEFAULT_TOL,
-           max_iter: int = DEFAULT_MAX_ITER, multipliers: np.ndarray | None = None,
-           sense: str | None = None) -> Run:
-    """Newton's method on F(x, λ) = 0 from x0, λ by least squares unless given.
-
-    With sense=None any critical point is a target (the merit is ½‖F‖²). With
-    sense="min" (or "max") Newton is steered towards local minima (maxima): where the
-    reduced Hessian has the wrong inertia it is shifted until it has the right one, and
-    steps are judged on the exact penalty s·f + ρ‖g‖₁ — SQP's safeguards — so that a
-    saddle or a maximum near the start does not capture the iteration.
-
-    >>> p = build_problem("x**2 + y**2", ["x + y = 2"])
-    >>> run = newton(p, np.array([3.0, -1.0]))
-    >>> run.converged, run.iterations, [round(float(v), 12) for v in run.z]
-    (True, 1, [1.0, 1.0, 2.0])
-    """
-    n = problem.n
-    lam = initial_multipliers(problem, x0) if multipliers is None else multipliers
-    z = np.concatenate([np.asarray(x0, dtype=np.float64), lam])
-    run = Run(start=np.array(x0, dtype=np.float64), z=z, converged=False, iterations=0, residual=math.inf, f=math.nan)
-    evaluation = evaluate_residual(problem, z)
-    run.evaluations = 1
-    if not is_defined(evaluation):
-        run.reason = "f or g is undefined at the start"
-        return run
-    penalty = 0.0  # ρ of the exact penalty, only grows (sense="min"/"max")
-    for iteration in range(max_iter + 1):
-        residual = evaluation.residual
-        norm = float(np.abs(residual).max(initial=0.0))
-        scale = max(1.0, float(np.abs(objective_gradient(problem, z, evaluation)).max(initial=0.0)))
-        run.z, run.iterations, run.residual, run.f, run.evaluation = z, iteration, norm, evaluation.f, evaluation
-        run.feasibility = float(np.abs(residual[n:]).max(initial=0.0))
-        if norm <= tol * scale:
-            run.converged = True
-            run.log.append(Step(iteration, norm, 0.0, evaluation.f))
-            _polish(problem, run)
-            return run
-        if iteration == max_iter:
-            run.reason = f"no convergence in {max_iter} iterations"
-            run.log.append(Step(iteration, norm, 0.0, evaluation.f))
-            return run
-        accepted, kind = None, "newton"
-        if sense is not None:
-            accepted, penalty = _extremum_step(problem, z, evaluation, 1.0 if sense == "min" else -1.0, penalty, run)
-            if accepted is not None:
-                kind = "newton" if accepted[3] == 0 else "shifted"
-                accepted = accepted[:3]
-        for regularise in (False, True):
-            if accepted is not None and accepted[0] >= 1e-2:
-                break
-            direction, step_kind = _direction(evaluation.kkt, residual, regularise)
-            trial = _line_search(problem, z, residual, evaluation.kkt, direction, run)
-            # A Newton step cut to a sliver means the merit is badly modelled here; the
-            # regularised step is then often much better, so try it and keep the better.
-            if trial is not None and (accepted is None or _merit(trial[2]) < _merit(accepted[2])):
-                accepted, kind = trial, step_kind
-        if accepted is None:
-            run.reason = "stalled: no step reduces ‖∇L‖ (a local minimum of ‖∇L‖ that is not a zero, or round-off)"
-            run.log.append(Step(iteration, norm, 0.0, evaluation.f))
-            return run
-        length, z, evaluation = accepted
-        run.log.append(Step(iteration, norm, length, run.f, kind))
-        if sense is None and _stalled(run.log):  # with a sense, progress is measured by the penalty
-            run.reason = "stalled at a local minimum of ‖∇L‖ that is not a zero"
-            run.z, run.evaluation, run.f = z, evaluation, evaluation.f
-            run.residual = float(np.abs(evaluation.residual).max(initial=0.0))
-            run.feasibility = float(np.abs(evaluation.residual[n:]).max(initial=0.0))
-            return run
-    return run
-
-
-STALL_WINDOW = 8
-
-
-def _stalled(log: list[Step]) -> bool:
-    """‖∇L‖ has not fallen by a millionth over the last few steps: Newton is stuck."""
-    if len(log) <= STALL_WINDOW:
-        return False
-    return log[-1].residual > (1 - 1e-6) * log[-1 - STALL_WINDOW].residual
-
-
-def _extremum_step(problem: LagrangeProblem, z: np.ndarray, evaluation: Evaluation, sign: float, penalty: float,
-                   run: Run) -> tuple[tuple[float, np.ndarray, Evaluation, float] | None, float]:
-    """An SQP step towards a local minimum (sign=1) or maximum (sign=-1), or None.
-
-    ∇²ₓL is shifted by sign·δ·I so that sign·ZᵀHZ is positive definite (δ = 0 when it
-    already is: then this is the plain Newton step). The step is accepted when the exact
-    penalty sign·f + ρ‖g‖₁ decreases enough, or — for an unshifted step — when ‖F‖ halves,
-    which keeps Newton's quadratic convergence near a solution (no Maratos effect).
-    """
-    n = problem.n
-    kkt, residual = evaluation.kkt, evaluation.residual
-    hessian, jacobian = kkt_blocks(problem, kkt)
-    basis, licq = tangent_basis(jacobian, n)
-    if not licq:
-        return None, penalty  # LICQ fails here: leave it to the regularised step
-    reduced = sign * basis.T @ hessian @ basis
-    lowest = float(np.linalg.eigvalsh(reduced).min(initial=math.inf)) if basis.shape[1] else math.inf
-    scale = max(1.0, float(np.abs(hessian).max(initial=0.0)))
-    # Mirror a wrong-signed curvature rather than just cancel it: a barely definite
-    # reduced Hessian would give a huge step.
-    shift = 0.0 if lowest >= 1e-8 * scale else (max(abs(lowest), 1e-4 * scale) - lowest)
-    shifted = kkt.copy()
-    shifted[:n, :n] += sign * shift * np.eye(n)
-    try:
-        direction = np.linalg.solve(shifted, -residual)
-    except np.linalg.LinAlgError:
-        return None, penalty
-    if not np.isfinite(direction).all():
-        return None, penalty
-    g = -residual[n:]
-    gradient = objective_gradient(problem, z, evaluation)
-    new_multipliers = z[n:] + direction[n:]
-    penalty = max(penalty, 1.5 * float(np.abs(new_multipliers).max(initial=0.0)) + 1e-6)
-    g_norm = float(np.abs(g).sum())
-    slope = sign * float(gradient @ direction[:n]) - penalty * g_norm
-    merit = sign * evaluation.f + penalty * g_norm
-    norm = float(np.abs(residual).max(initial=0.0))
-    length = 1.0
-    while length > 1e-10:
-        trial_z = z + length * direction
-        trial = evaluate_residual(problem, trial_z, with_kkt=False)
-        run.evaluations += 1
-        if is_defined(trial):
-            trial_merit = sign * trial.f + penalty * float(np.abs(trial.residual[n:]).sum())
-            descent = slope < 0 and trial_merit <= merit + 1e-4 * length * slope
-            newton_like = shift == 0 and float(np.abs(trial.residual).max(initial=0.0)) <= 0.5 * norm
-            if descent or newton_like:
-                full = evaluate_residual(problem, trial_z)
-                if np.isfinite(full.kkt).all():
-                    return (length, trial_z, full, shift), penalty
-        length *= 0.5
-    return None, penalty
-
-
-def _merit(evaluation: Evaluation) -> float:
-    return 0.5 * float(evaluation.residual @ evaluation.residual)
-
-
-def _polish(problem: LagrangeProblem, run: Run) -> None:
-    """One more full Newton step once converged: with quadratic convergence it costs one
-    evaluation and takes the residual to round-off, so f is right to the last digits."""
-    direction, kind = _direction(run.evaluation.kkt, run.evaluation.residual, False)
-    if kind != "newton":
-        return
-    z = run.z + direction
-    evaluation = evaluate_residual(problem, z)
-    run.evaluations += 1
-    norm = float(np.abs(evaluation.residual).max(initial=0.0))
-    if np.isfinite(evaluation.kkt).all() and np.isfinite(norm) and norm < run.residual:
-        run.z, run.residual, run.f, run.evaluation = z, norm, evaluation.f, evaluation
-        run.feasibility = float(np.abs(evaluation.residual[problem.n:]).max(initial=0.0))
-
-
-def _line_search(problem: LagrangeProblem, z: np.ndarray, residual: np.ndarray, kkt: np.ndarray,
-                 direction: np.ndarray, run: Run) -> tuple[float, np.ndarray, Evaluation] | None:
-    """Backtracking (Armijo) on ½‖F‖²; a step to a point where F is undefined counts as too long."""
-    merit = 0.5 * float(residual @ residual)
-    slope = float(residual @ (kkt @ direction))
-    if not slope < 0:
-        return None
-    length = 1.0
-    while length > 1e-12:
-        trial = z + length * direction
-        evaluation = evaluate_residual(problem, trial, with_kkt=False)
-        run.evaluations += 1
-        if is_defined(evaluation):
-            trial_merit = 0.5 * float(evaluation.residual @ evaluation.residual)
-            if trial_merit <= merit + 1e-4 * length * slope:
-                full = evaluate_residual(problem, trial)
-                if np.isfinite(full.kkt).all():
-                    return length, trial, full
-        length *= 0.5
-    return None
-
-
-# --------------------------------------------------------------------------- classification
+    active: int = 0            # index of its active set
+    round: int = 0             # 0: the first round (the user's starts); later: deflated rounds
 
 
 @dataclass
-class CriticalPoint:
-    """A converged zero of ∇L, classified on the constraint's tangent space."""
+class Completeness:
+    """How sure the search is that it found every critical point."""
 
-    x: np.ndarray
-    multipliers: np.ndarray
-    f: float
-    kind: str                    # min | max | saddle | degenerate
-    eigenvalues: np.ndarray      # of the reduced Hessian Zᵀ∇²ₓL Z
-    iterations: int
-    residual: float
-    licq: bool                   # constraint gradients independent here
-    gradient: np.ndarray         # ∇f, for the plot's arrows
-    jacobian: np.ndarray         # J_g
-    found_by: int = 1
-    log: list[Step] = field(default_factory=list)
-
-
-def tangent_basis(jacobian: np.ndarray, n: int) -> tuple[np.ndarray, bool]:
-    """An orthonormal basis Z of ker J (n × (n − rank)), and whether J has full row rank (LICQ)."""
-    if not jacobian.size:
-        return np.eye(n), True
-    _, singular, vt = np.linalg.svd(jacobian)
-    rank = int(np.sum(singular > 1e-8 * max(1.0, float(singular.max(initial=0.0)))))
-    return vt[rank:].T, rank == jacobian.shape[0]
-
-
-def classify(hessian: np.ndarray, jacobian: np.ndarray) -> tuple[str, np.ndarray, bool]:
-    """(kind, eigenvalues of Zᵀ H Z, LICQ holds) with Z an orthonormal basis of ker J.
-
-    >>> classify(np.diag([2.0, -2.0]), np.array([[1.0, 0.0]]))[:2]
-    ('max', array([-2.]))
-    """
-    basis, licq = tangent_basis(jacobian, hessian.shape[0])
-    if basis.shape[1] == 0:
-        return "degenerate", np.zeros(0), licq
-    reduced = basis.T @ hessian @ basis
-    eigenvalues = np.linalg.eigvalsh((reduced + reduced.T) / 2)
-    zero = 1e-8 * max(1.0, float(np.abs(hessian).max(initial=0.0)))
-    if np.any(np.abs(eigenvalues) <= zero):
-        kind = "degenerate"
-    elif np.all(eigenvalues > 0):
-        kind = "min"
-    elif np.all(eigenvalues < 0):
-        kind = "max"
-    else:
-        kind = "saddle"
-    return kind, eigenvalues, licq
-
-
-def critical_point(problem: LagrangeProblem, run: Run) -> CriticalPoint:
-    evaluation = run.evaluation
-    hessian, jacobian = kkt_blocks(problem, evaluation.kkt)
-    kind, eigenvalues, licq = classify(hessian, jacobian)
-    n = problem.n
-    z = _snap(run.z)
-    f = evaluate_residual(problem, z, with_kkt=False).f if not np.array_equal(z, run.z) else evaluation.f
-    return CriticalPoint(z[:n], z[n:], f, kind, eigenvalues, run.iterations,
-                         run.residual, licq, objective_gradient(problem, run.z, evaluation), jacobian, log=run.log)
-
-
-def _snap(z: np.ndarray) -> np.ndarray:
-    """Entries at round-off level (|v| ≤ 1e-15·max|z|) become exact zeros: 0, not -2.7e-25."""
-    limit = 1e-15 * max(1.0, float(np.abs(z).max(initial=0.0)))
-    return np.where(np.abs(z) <= limit, 0.0, z)
-
-
-def _same(a: np.ndarray, b: np.ndarray) -> bool:
-    return bool(np.abs(a - b).max(initial=0.0) <= 1e-6 * max(1.0, float(np.abs(a).max(initial=0.0))))
-
-
-def deduplicate(points: list[CriticalPoint]) -> list[CriticalPoint]:
-    """One entry per distinct x (λ is not compared: where LICQ fails it is not unique)."""
-    distinct: list[CriticalPoint] = []
-    for point in points:
-        for i, kept in enumerate(distinct):
-            if _same(point.x, kept.x):
-                better = point if point.residual < kept.residual else kept
-                better.found_by = kept.found_by + 1
-                distinct[i] = better
-                break
-        else:
-            distinct.append(point)
-    return distinct
-
-
-# --------------------------------------------------------------------------- multistart
+    new_in_last: int = 0          # starts since the last new point (all of them when none found)
+    rounds: int = 0
+    saturated: bool = False       # a whole round found nothing new
+    certified: bool | None = None  # SymPy counted the real solutions and they match
+    count: int | None = None      # SymPy's count of real critical points
+    message: str = ""             # why not certified, or how
+    seconds: float = 0.0
 
 
 @dataclass
@@ -380,9 +87,44 @@ class LagrangeResult:
     failed: int
     failures: dict[str, int]
     warnings: list[str]
-    runs: list[Run]
+    runs: list[RunInfo]
     licq_failures: list[np.ndarray] = field(default_factory=list)
     seconds: float = 0.0
+    completeness: Completeness = field(default_factory=Completeness)
+    bounded: bool | None = None
+    sets: list[ActiveSet] = field(default_factory=list)
+    evaluations: int = 0
+
+    @property
+    def first_starts(self) -> list[np.ndarray]:
+        """The starts of the first round (given and random) — what --compare hands SciPy."""
+        return [run.start for run in self.runs if run.round == 0 and run.active == 0]
+
+
+class NoCandidate(MathError):
+    """No critical and no irregular point. The message tells an empty feasible set from a set on
+    which f has none; `result` keeps the runs (so --exact and --compare can still report)."""
+
+    def __init__(self, message: str, result: "LagrangeResult"):
+        super().__init__(message)
+        self.result = result
+
+
+def extremes(values: Sequence[float]) -> tuple[list[int], list[int]]:
+    """Indices of the largest and of the smallest values, ties included (equal to 1e-12 of the scale).
+
+    >>> extremes([-0.5, -0.5000000000000001, 0.5])
+    ([2], [0, 1])
+    """
+    if not values:
+        return [], []
+    array = np.asarray(values, dtype=np.float64)
+    tie = 1e-12 * max(float(np.abs(array).max(initial=0.0)), 1e-300)
+    return (list(np.nonzero(array >= array.max() - tie)[0].tolist()),
+            list(np.nonzero(array <= array.min() + tie)[0].tolist()))
+
+
+# --------------------------------------------------------------------------- options
 
 
 def read_box(text: str | None, variables: list[str]) -> dict[str, tuple[float, float]]:
@@ -425,22 +167,22 @@ def _bounds(text: str, label: str) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def read_starts(texts: Sequence[str] | None, variables: list[str]) -> list[dict[str, Any]]:
-    """One {name: value} per --start option; unknown names are an error."""
+def read_starts(texts: Sequence[str] | None, variables: list[str] | None = None) -> list[dict[str, Any]]:
+    """One {name: value} per --start option; unknown names are an error when `variables` is given."""
     starts = []
     for text in texts or []:
         values = read_assignments(text, "--start")
-        unknown = [name for name in values if name not in variables]
+        unknown = [name for name in values if variables is not None and name not in variables]
         if unknown:
             raise UsageError(f"--start: '{unknown[0]}' is not a variable of the problem "
-                             f"(variables: {', '.join(variables)})")
+                             f"(variables: {', '.join(variables or [])})")
         starts.append(values)
     return starts
 
 
-def start_points(problem: LagrangeProblem, given: list[dict[str, Any]], count: int,
-                 box: Mapping[str, tuple[float, float]], rng: np.random.Generator) -> list[np.ndarray]:
-    """The given starts (missing variables drawn from the box), then `count` random ones."""
+def start_points(problem: LagrangeProblem, given: list[Mapping[str, Any]], count: int,
+                 box: Mapping[str, tuple[float, float]], rng: np.random.Generator) -> np.ndarray:
+    """The given starts (missing variables drawn from the box), then `count` random ones: (S, n)."""
     points = []
     for values in [*given, *[{}] * count]:
         parts = []
@@ -455,23 +197,11 @@ def start_points(problem: LagrangeProblem, given: list[dict[str, Any]], count: i
             else:
                 parts.append(rng.uniform(low, high, entry_count(shape)))
         points.append(np.concatenate(parts))
-    return points
+    return np.array(points).reshape(len(points), problem.n)
 
 
-@np.errstate(all="ignore")  # overflow in a far-off Newton step is handled (the step is refused), not printed
-def solve(objective: str | LagrangeProblem, constraints: Sequence[str] = (), *,
-          starts: int = DEFAULT_STARTS, start: Sequence[Mapping[str, Any]] = (), seed: int = 0,
-          box: Mapping[str, tuple[float, float]] | None = None, tol: float = DEFAULT_TOL,
-          max_iter: int = DEFAULT_MAX_ITER, progress: Progress | None = None,
-          probe: bool = True, sense: str | None = None) -> LagrangeResult:
-    """Multistart Newton: every critical point found from `start` and `starts` random points.
-
-    `sense` "min" or "max" steers each run towards local minima or maxima (see `newton`);
-    None looks for critical points of every kind.
-
-    Raises MathError when no start converges (with the best residual reached).
-    """
-    problem = objective if isinstance(objective, LagrangeProblem) else build_problem(objective, constraints)
+def check_options(starts: int, start: Sequence[Any], tol: float, seed: int, max_iter: int,
+                  max_starts: int, sense: str | None) -> None:
     if starts < 0 or (starts == 0 and not start):
         raise UsageError("--starts: give a positive number of starts (or at least one --start)")
     if not tol > 0:
@@ -482,167 +212,340 @@ def solve(objective: str | LagrangeProblem, constraints: Sequence[str] = (), *,
         raise UsageError("--max-iter must be at least 1")
     if starts > MAX_STARTS:
         raise UsageError(f"--starts: at most {MAX_STARTS:,}, got {starts:,}")
+    if max_starts > MAX_STARTS:
+        raise UsageError(f"--max-starts: at most {MAX_STARTS:,}, got {max_starts:,}")
     if max_iter > MAX_MAX_ITER:
         raise UsageError(f"--max-iter: at most {MAX_MAX_ITER:,}, got {max_iter:,}")
     if sense not in (None, "min", "max"):
         raise UsageError(f"sense must be 'min', 'max' or None, not {sense!r}")
+
+
+# --------------------------------------------------------------------------- the search
+
+
+@np.errstate(all="ignore")  # overflow in a far-off Newton step is handled (the step is refused), not printed
+def solve(objective: str | LagrangeProblem, constraints: Sequence[str] = (), *,
+          starts: int = DEFAULT_STARTS, start: Sequence[Mapping[str, Any]] = (), seed: int = 0,
+          box: Mapping[str, tuple[float, float]] | None = None, tol: float = DEFAULT_TOL,
+          max_iter: int = DEFAULT_MAX_ITER, progress: Progress | None = None,
+          probe: bool = True, sense: str | None = None, max_starts: int = DEFAULT_MAX_STARTS,
+          batch: int = DEFAULT_BATCH, saturate: bool = True, certify: bool = True,
+          certify_timeout: float = 2.0) -> LagrangeResult:
+    """Multistart Newton until no new point appears; every critical point found, classified.
+
+    `sense` "min" or "max" only sets which point `result.min`/`result.max` stress; every
+    critical point is searched for. `saturate=False` runs the first round only.
+
+    Raises MathError when there is no candidate at all: with a message that tells an
+    empty feasible set from a set on which f has no critical point.
+    """
+    problem = objective if isinstance(objective, LagrangeProblem) else build_problem(objective, constraints)
+    check_options(starts, start, tol, seed, max_iter, max_starts, sense)
+    began = time.perf_counter()
+    kkt = KKTGraph(problem)
     box = dict(box) if box is not None else {v: DEFAULT_BOX for v in problem.variables}
     rng = np.random.default_rng(seed)
-    points0 = start_points(problem, [dict(s) for s in start], starts, box, rng)
-    began = time.perf_counter()
-    runs, found = [], []
-    for k, x0 in enumerate(points0):
-        run = newton(problem, x0, tol=tol, max_iter=max_iter, sense=sense)
-        runs.append(run)
-        if run.converged:
-            found.append(critical_point(problem, run))
+    sets = active_sets(problem)
+    first = start_points(problem, [dict(s) for s in start], starts, box, rng)
+    first[len(start):] = _onto_constraints(problem, kkt, first[len(start):])
+    accuracy = accuracy_at(kkt, first, np.tile(sets[0].bounds, (len(first), 1)), tol)
+    search = _Search(problem, kkt, sets, accuracy=accuracy, max_iter=max_iter)
+    total_cap = max(max_starts, len(first))
+    search.round([first] * len(sets), deflate=False)
+    if progress is not None:
+        progress(search.started, total_cap)
+    round_number = 1
+    while saturate and search.started < total_cap:
+        # A set is done when the last max(20, 2·found) of its starts found nothing new.
+        open_sets = [k for k in range(len(sets)) if search.quiet[k] < max(2 * batch, SATURATION * len(search.found[k]))
+                     or round_number < len(ROUND_SCALES)]
+        if not open_sets:
+            break
+        X = _next_starts(problem, kkt, batch, box, rng, ROUND_SCALES[round_number % len(ROUND_SCALES)])
+        search.round([X if k in open_sets else X[:0] for k in range(len(sets))], deflate=True)
+        round_number += 1
         if progress is not None:
-            progress(k + 1, len(points0))
-    points = deduplicate(found)
-    points.sort(key=lambda p: (p.f, tuple(p.x)))
-    failures: dict[str, int] = {}
-    for run in runs:
-        if not run.converged:
-            failures[run.reason] = failures.get(run.reason, 0) + 1
-    result = LagrangeResult(problem, points, None, None, len(runs), sum(failures.values()), failures,
-                            list(problem.warnings), runs)
-    result.licq_failures = _licq_failures(problem, runs, points)
-    if not points:
-        _raise_no_point(problem, runs, result.licq_failures)
-    result.min = 0
-    result.max = len(points) - 1
+            progress(search.started, total_cap)
+    else:
+        open_sets = [k for k in range(len(sets)) if search.quiet[k] < max(2 * batch, SATURATION * len(search.found[k]))]
+    result = finish(problem, kkt, search, sense=sense, rng=rng, box=box, probe=probe,
+                    certify=certify, certify_timeout=certify_timeout)
+    result.completeness.saturated = saturate and not open_sets
     result.seconds = time.perf_counter() - began
-    _collect_warnings(result, box, rng, probe)
     return result
 
 
-def _licq_failures(problem: LagrangeProblem, runs: list[Run], points: list[CriticalPoint]) -> list[np.ndarray]:
-    """Nearly feasible points where failed runs ended with (nearly) dependent constraint gradients.
+def _flat(kkt: KKTGraph, runs: Any, bounds: np.ndarray) -> list[int]:
+    """Converged rows that only solve the equations by underflow: f (or a constraint's e − b)
+    is exactly 0 with an exactly zero gradient there, and stays exactly 0 nearby — far out,
+    exp(-x²) or exp(x) = 0 hold in floating point, not in mathematics. (x⁴ at 0 is kept:
+    it is not 0 beside 0; nor is x·y = 0 at the origin, which is not 0 along the diagonal.)"""
+    n, m = kkt.n, kkt.m
+    last = runs.last
+    suspects = []
+    for r in np.nonzero(runs.converged)[0]:
+        f_flat = last.f[r] == 0.0 and not np.any(last.gradient[r]) and not np.any(last.K[r, :n, :n])
+        e_flat = [k for k in range(m) if last.e[r, k] == bounds[r, k] and not np.any(last.jacobian[r, k])]
+        if f_flat or e_flat:
+            suspects.append((r, f_flat, e_flat))
+    if not suspects:
+        return []
+    directions = np.concatenate([np.eye(n), -np.eye(n), np.ones((1, n)) / np.sqrt(n),
+                                 np.where(np.arange(n) % 2, -1.0, 1.0)[None, :] / np.sqrt(n)])
+    probes, owners = [], []
+    for r, _, _ in suspects:
+        delta = 1e-2 * max(1.0, float(np.abs(runs.z[r, :n]).max(initial=0.0)))
+        for u in directions:
+            moved = runs.z[r].copy()
+            moved[:n] += delta * u
+            probes.append(moved)
+            owners.append(r)
+    with np.errstate(all="ignore"):
+        around = kkt.evaluate(np.array(probes), bounds[owners])
+    owners_array = np.array(owners)
+    flat = []
+    for r, f_flat, e_flat in suspects:
+        here = owners_array == r
+        if (f_flat and np.all(around.f[here] == 0.0)) or any(np.all(around.e[here, k] == bounds[r, k]) for k in e_flat):
+            flat.append(r)
+    return flat
 
-    At such a point a constrained extremum need not satisfy ∇f = J_gᵀλ for any λ, so
-    Newton chases λ → ∞ and creeps towards it without converging: the point is
-    reported, not silently lost. Runs ending close together count once.
-    """
-    spots: list[tuple[float, np.ndarray]] = []
-    n = problem.n
-    for run in runs:
-        if run.converged or run.evaluation is None or run.feasibility > 1e-4:
-            continue
-        _, jacobian = kkt_blocks(problem, run.evaluation.kkt)
-        gradient = objective_gradient(problem, run.z, run.evaluation)
-        smallest = float(np.linalg.svd(jacobian, compute_uv=False).min(initial=math.inf)) if jacobian.size else 0.0
-        if jacobian.shape[0] > n:
-            smallest = 0.0
-        if smallest > 1e-2 * max(1.0, float(np.abs(gradient).max(initial=0.0))):
-            continue
-        x = run.z[:n]
-        near = 0.1 * max(1.0, float(np.abs(x).max(initial=0.0)))
-        if any(np.abs(x - p.x).max(initial=0.0) <= near for p in points):
-            continue
-        for i, (kept_sigma, kept) in enumerate(spots):
-            if np.abs(x - kept).max(initial=0.0) <= near:
-                if smallest < kept_sigma:
-                    spots[i] = (smallest, x.copy())
-                break
-        else:
-            spots.append((smallest, x.copy()))
-    return [x for _, x in spots]
+
+def _next_starts(problem: LagrangeProblem, kkt: KKTGraph, count: int, box: Mapping[str, tuple[float, float]],
+                 rng: np.random.Generator, scale: float) -> np.ndarray:
+    """Random starts in the box shrunk or stretched by `scale` about its centre, moved onto the
+    constraints: rounds cycle through scales 1, 0.2 and 10, so critical points far outside the
+    box (the ends of a long ellipse) or packed near its centre (where exp(-x²) lives) are found too."""
+    X = start_points(problem, [], count, box, rng)
+    if scale != 1.0:
+        centre = np.array([(low + high) / 2 for name in problem.variables for low, high in
+                           [box.get(name, DEFAULT_BOX)] * entry_count(problem.shapes[name])])
+        X = centre + scale * (X - centre)
+    return _onto_constraints(problem, kkt, X)
 
 
-def _raise_no_point(problem: LagrangeProblem, runs: list[Run], licq: list[np.ndarray]) -> None:
-    finished = [r for r in runs if np.isfinite(r.feasibility)]
-    if not finished:
-        raise MathError(f"no critical point found: f or g is undefined at all {len(runs)} starts "
-                        "(choose --start or --box inside the domain)")
-    best = min(finished, key=lambda r: r.feasibility)
-    where = format_point(problem, best.z[:problem.n])
-    if best.feasibility > 1e-6 and not licq:
-        raise MathError(f"no feasible point found from {len(runs)} starts: the constraints look contradictory "
-                        f"(best residual ‖g‖ = {best.feasibility:.3g} at {where})")
-    closest = min(finished, key=lambda r: r.residual)
-    note = ""
-    if licq:
-        note = f"; LICQ fails near {format_point(problem, licq[0], 3)}, where an extremum can have no multipliers"
-    raise MathError(f"Newton did not converge from any of {len(runs)} starts (best ‖∇L‖ = {closest.residual:.3g} "
-                    f"at {format_point(problem, closest.z[:problem.n])}){note}")
+def _onto_constraints(problem: LagrangeProblem, kkt: KKTGraph, X: np.ndarray) -> np.ndarray:
+    """Random starts moved onto the constraint set (where that works): Newton does better from
+    feasible points — exp(x*y) at x = y = 10 is 2.7e43, on the circle x² + y² = 10 at most e⁵."""
+    if not problem.m or not len(X):
+        return X
+    from diffcli.extrema.feasibility import project
+
+    projected, _, f = project(problem, kkt, X)
+    good = np.isfinite(projected).all(axis=1) & np.isfinite(f)
+    return np.where(good[:, None], projected, X)
+
+
+class _Search:
+    """The rounds of Newton runs: every converged point per active set, every run's outcome."""
+
+    def __init__(self, problem: LagrangeProblem, kkt: KKTGraph, sets: list[ActiveSet], *, accuracy: Accuracy,
+                 max_iter: int):
+        self.problem, self.kkt, self.sets = problem, kkt, sets
+        self.accuracy, self.max_iter = accuracy, max_iter
+        self.found: list[list[Any]] = [[] for _ in sets]     # raw converged runs per set (distinct x)
+        self.runs: list[RunInfo] = []
+        self.length = 1.0   # typical size of a start, set by the first round
+        self.started = 0
+        self.since_new = 0
+        self.quiet = [0] * len(sets)      # per set: starts since its last new point
+        self.rounds = 0
+        self.evaluations = 0
+
+    def round(self, starts: list[np.ndarray], *, deflate: bool) -> None:
+        """One batch: the given starts for each active set, in one Newton call."""
+        owners = [k for k, X in enumerate(starts) for _ in range(len(X))]
+        if not owners:
+            return
+        X = np.concatenate([X for X in starts if len(X)])
+        if not self.runs:
+            sizes = np.abs(X).max(axis=1, initial=0.0)
+            self.length = float(np.median(sizes)) if len(sizes) and np.median(sizes) > 0 else 1.0
+        active = np.array([self.sets[k].active for k in owners])
+        bounds = np.array([self.sets[k].bounds for k in owners])
+        roots = lengths = None
+        if deflate:
+            roots = [np.array([p.x for p in self.found[k]]).reshape(-1, self.kkt.n) for k in owners]
+            lengths = [DEFLATION_RADIUS * np.array([p.length for p in self.found[k]]) for k in owners]
+        runs = solve_rows(self.kkt, X, bounds, active, accuracy=self.accuracy, max_iter=self.max_iter, roots=roots,
+                          lengths=lengths)
+        self.rounds += 1
+        self.evaluations += runs.point_evaluations
+        per_row = max(1, runs.point_evaluations // max(len(X), 1))
+        for r in _flat(self.kkt, runs, bounds):
+            runs.converged[r] = False
+            runs.reasons[r] = ("the equations hold there only by underflow (f or a constraint is exactly 0 "
+                               "there and around, as exp(-x²) far out): no solution of the formula")
+        if self.problem.has_inequalities:
+            from diffcli.extrema.feasibility import FEASIBLE, violation
+
+            outside = runs.converged & (violation(self.problem, runs.last.e, runs.last.jacobian,
+                                                  runs.z[:, :self.kkt.n]) > 10 * FEASIBLE)
+            for r in np.nonzero(outside)[0]:
+                runs.converged[r] = False
+                runs.reasons[r] = "a critical point of this active set, outside the feasible set"
+        new_any = False
+        for r, k in enumerate(owners):
+            self.runs.append(RunInfo(X[r], bool(runs.converged[r]), int(runs.iterations[r]), per_row,
+                                     runs.reasons[r], k, self.rounds - 1))
+            self.started += 1
+            if runs.converged[r]:
+                n = self.kkt.n
+                raw = Raw(runs.z[r, :n].copy(), runs.z[r, n:n + self.kkt.m].copy(), float(runs.last.f[r]), k,
+                          float(runs.residual[r]), int(runs.iterations[r]), bool(runs.singular[r]), runs.logs[r])
+                if collect(self.found[k], raw, self.kkt, self.sets[k], accuracy=self.accuracy, length=self.length):
+                    new_any = True
+                    self.since_new = 0
+                    self.quiet[k] = 0
+                    continue
+            self.since_new += 1
+            self.quiet[k] += 1
+        self.last_new = new_any
+        mark_sets(self.kkt, [r for group in self.found for r in group], self.sets, self.accuracy)
+
+
+# --------------------------------------------------------------------------- the answer
+
+
+def finish(problem: LagrangeProblem, kkt: KKTGraph, search: _Search, *, sense: str | None,
+           rng: np.random.Generator, box: Mapping[str, tuple[float, float]], probe: bool, certify: bool,
+           certify_timeout: float) -> LagrangeResult:
+    """Classify what the rounds found, add irregular points, and say how complete the answer is."""
+    from diffcli.extrema.irregular import irregular_points
+
+    tol = search.accuracy.tol
+    points = make_points(problem, kkt, search.sets, search.found, accuracy=search.accuracy, rng=rng)
+    first = np.array([run.start for run in search.runs[:DEFAULT_STARTS]])
+    for x, k in irregular_points(kkt, search.sets, first, tol=tol):
+        size = max(float(np.abs(x).max(initial=0.0)), 1.0)
+        if any(float(np.abs(p.x - x).max(initial=0.0)) <= 1e-5 * size for p in points):
+            continue
+        points.append(_irregular_point(problem, kkt, x, search.sets[k]))
+    points.sort(key=lambda p: (p.location, p.where if p.location == 1 else "", p.kind == "irregular", p.f,
+                               tuple(p.x)))
+    failures: dict[str, int] = {}
+    for run in search.runs:
+        if not run.converged:
+            failures[run.reason] = failures.get(run.reason, 0) + 1
+    result = LagrangeResult(problem, points, None, None, search.started, sum(failures.values()), failures,
+                            list(problem.warnings), search.runs, sets=search.sets, evaluations=search.evaluations)
+    result.completeness.new_in_last = search.since_new
+    result.completeness.rounds = search.rounds
+    if certify:
+        _certify(result, certify_timeout)
+    if not points:
+        _raise_no_candidate(problem, kkt, search, result)
+    values = [p.f for p in points]
+    result.min = int(np.argmin(values))
+    result.max = int(np.argmax(values))
+    far = _collect_warnings(result, kkt, box, rng, probe)
+    result.bounded = _bounded(problem, kkt, far)
+    return result
+
+
+def _bounded(problem: LagrangeProblem, kkt: KKTGraph, far: Any) -> bool | None:
+    """True when proved (`region`), False when feasible points turned up far away, else None."""
+    from diffcli.extrema.region import proven_bounded
+
+    if not problem.m:
+        return False
+    if proven_bounded(problem, kkt):
+        return True
+    return False if far is not None and far.far_feasible else None
+
+
+def _irregular_point(problem: LagrangeProblem, kkt: KKTGraph, x: np.ndarray, active_set: ActiveSet) -> CriticalPoint:
+    batch = kkt.evaluate(np.concatenate([x, np.zeros(kkt.m)])[None, :], active_set.bounds[None, :])
+    return CriticalPoint(x, np.full(kkt.m, np.nan), float(batch.f[0]) + 0.0, "irregular", np.zeros(0), 0, 0.0, False,
+                         batch.gradient[0], batch.jacobian[0], active_set.active.copy(), test="irregular point")
+
+
+def _certify(result: LagrangeResult, timeout: float) -> None:
+    """Compare the number of regular isolated points with SymPy's exact count, when it can give one."""
+    from diffcli.extrema.certify import count_real_solutions
+
+    problem = result.problem
+    completeness = result.completeness
+    if not problem.is_scalar or problem.has_inequalities or problem.n + problem.m > 4:
+        return
+    count = count_real_solutions(problem, timeout)
+    completeness.seconds = count.seconds
+    completeness.message = count.message
+    completeness.count = count.count
+    if count.count is None:
+        return
+    regular = [p for p in result.points if p.kind != "irregular"]
+    if any(not p.isolated for p in regular):
+        completeness.certified = False
+        completeness.message = "SymPy found isolated solutions only, Newton a set of them"
+        return
+    completeness.certified = count.count == len(regular)
+
+
+def _raise_no_candidate(problem: LagrangeProblem, kkt: KKTGraph, search: _Search, result: LagrangeResult) -> None:
+    """No critical and no irregular point: tell an empty feasible set from one without critical points."""
+    from diffcli.extrema.feasibility import FEASIBLE, project
+
+    X = np.array([run.start for run in search.runs])
+    points, violation, f = project(problem, kkt, X)
+    ok = (violation <= FEASIBLE) & np.isfinite(f)
+    starts = len(search.runs)
+    if not ok.any():
+        finite = np.isfinite(violation)
+        if not finite.any() or (violation[finite] <= FEASIBLE).any():
+            raise NoCandidate(f"no critical point found: f or a constraint is not finite at all {starts} starts "
+                              "(outside the domain, or overflow; choose --start or --box inside the domain)", result)
+        best = int(np.argmin(np.where(finite, violation, np.inf)))
+        what = "the feasible set is empty" if problem.has_inequalities else "the constraints look contradictory"
+        raise NoCandidate(f"no feasible point found from {starts} starts: {what} (smallest relative violation "
+                          f"{violation[best]:.3g} at {format_point(problem, points[best])})", result)
+    where = "" if not problem.m else \
+        f" on the constraint set, which is not empty (e.g. {format_point(problem, points[int(np.argmax(ok))])})"
+    if result.completeness.count == 0:
+        raise NoCandidate(f"f has no critical point{where}: SymPy finds no real solution of ∇L = 0", result)
+    raise NoCandidate(f"no critical point found from {starts} starts{where}; f may have none there", result)
 
 
 def format_point(problem: LagrangeProblem, x: np.ndarray, digits: int = 6) -> str:
     return ", ".join(f"{label}={number_text(value + 0.0, digits)}" for label, value in zip(problem.labels(), x))
 
 
-def _collect_warnings(result: LagrangeResult, box: Mapping[str, tuple[float, float]],
-                      rng: np.random.Generator, probe: bool) -> None:
+def _collect_warnings(result: LagrangeResult, kkt: KKTGraph, box: Mapping[str, tuple[float, float]],
+                      rng: np.random.Generator, probe: bool) -> Any:
+    from diffcli.extrema.probe import probe as walk
+
     problem, warnings = result.problem, result.warnings
-    if result.failed:
+    if result.failed and not result.points:
         reasons = "; ".join(f"{count}× {reason}" for reason, count in result.failures.items())
         warnings.append(f"{result.failed} of {result.starts} starts did not converge ({reasons})")
-    isolated = [p for p in result.points if p.kind == "degenerate" and p.eigenvalues.size == 0 and p.licq]
-    if isolated:
-        where = "; ".join(format_point(problem, p.x) for p in isolated[:3]) + ("; ..." if len(isolated) > 3 else "")
-        warnings.append(f"the constraints leave no freedom at {len(isolated)} point{'s' if len(isolated) > 1 else ''} "
+    lone = [p for p in result.points if p.kind == "degenerate" and p.eigenvalues.size == 0 and p.licq]
+    if lone:
+        where = "; ".join(format_point(problem, p.x) for p in lone[:3]) + ("; ..." if len(lone) > 3 else "")
+        warnings.append(f"the constraints leave no freedom at {len(lone)} point{'s' if len(lone) > 1 else ''} "
                         f"({where}): isolated feasible points, each both a local min and a local max of f "
                         "(shown as degenerate)")
     for point in result.points:
-        if not point.licq:
+        if point.kind == "irregular":
+            warnings.append(f"irregular point at {format_point(problem, point.x)}: the constraint gradients are "
+                            "linearly dependent there, so an extremum there need not satisfy ∇f = Σλ∇g; it is "
+                            "listed as a candidate with its f")
+        elif not point.licq:
             warnings.append(f"LICQ fails at {format_point(problem, point.x)}: the constraint gradients are linearly "
-                            "dependent there, so the multipliers are not unique and the method can miss extrema")
-    for spot in result.licq_failures:
-        warnings.append(f"LICQ fails near {format_point(problem, spot, 3)}: the constraint gradients are "
-                        "(nearly) linearly dependent there and Newton crept towards it without converging; "
-                        "a constrained extremum there has no Lagrange multipliers and is not in the table")
-    if probe and problem.n <= PROBE_MAX_ENTRIES:
-        warnings.extend(unbounded_warnings(problem, result.points, box, rng))
-
-
-# --------------------------------------------------------------------------- unboundedness
-
-
-def project(problem: LagrangeProblem, x: np.ndarray, iterations: int = 40) -> np.ndarray | None:
-    """A nearby point of {g = 0} by Gauss–Newton with minimum-norm steps, or None."""
-    n = problem.n
-    for _ in range(iterations):
-        evaluation = evaluate_residual(problem, np.concatenate([x, np.zeros(problem.m)]))
-        g = -evaluation.residual[n:]
-        if not (np.isfinite(g).all() and np.isfinite(evaluation.kkt).all()):
-            return None
-        if np.abs(g).max(initial=0.0) <= 1e-10 * max(1.0, float(np.abs(x).max(initial=0.0))):
-            return x
-        _, jacobian = kkt_blocks(problem, evaluation.kkt)
-        x = x - np.linalg.lstsq(jacobian, g, rcond=None)[0]
+                            "dependent there, so the multipliers are not unique")
+    if probe and result.points:
+        scale = max(max(abs(low), abs(high)) for low, high in box.values()) if box else 10.0
+        far = walk(problem, kkt, scale, rng)
+        values = [p.f for p in result.points]
+        where = " on the constraint set" if problem.m else ""
+        if far.above is not None and far.above > max(values):
+            warnings.append(f"f looks unbounded above{where} (f = {far.above:.3g} at |x| ≈ "
+                            f"{1000 * scale:.3g}, still growing): the largest critical value is not a global maximum")
+        if far.below is not None and far.below < min(values):
+            warnings.append(f"f looks unbounded below{where} (f = {far.below:.3g} at |x| ≈ "
+                            f"{1000 * scale:.3g}, still falling): the smallest critical value is not a global minimum")
+        return far
     return None
 
 
-def unbounded_warnings(problem: LagrangeProblem, points: list[CriticalPoint],
-                       box: Mapping[str, tuple[float, float]], rng: np.random.Generator) -> list[str]:
-    """Warn when f keeps growing (or falling) on feasible points ever farther away.
-
-    Random far points at radii 10, 100, 1000 times the box are projected onto g = 0;
-    if the largest f found grows with the radius and exceeds every critical value, the
-    largest critical f is no maximum (likewise for the minimum).
-    """
-    scale = max(max(abs(low), abs(high)) for low, high in box.values()) if box else 10.0
-    f_values = [p.f for p in points]
-    highs, lows, reached = [], [], 0.0
-    for radius in (10 * scale, 100 * scale, 1000 * scale):
-        found = []
-        for _ in range(6):
-            direction = rng.normal(size=problem.n)
-            x = project(problem, radius * direction / np.linalg.norm(direction))
-            if x is not None and np.linalg.norm(x) >= radius / 2:
-                value = evaluate_residual(problem, np.concatenate([x, np.zeros(problem.m)]), with_kkt=False).f
-                if math.isfinite(value):
-                    found.append(value)
-        if not found:
-            return []
-        highs.append(max(found))
-        lows.append(min(found))
-        reached = radius
-    messages = []
-    if highs[0] < highs[1] < highs[2] and highs[2] > max(f_values):
-        messages.append(f"f looks unbounded above on the constraint set (f = {highs[2]:.3g} at |x| ≈ {reached:.3g}): "
-                        "the largest critical value is not a global maximum")
-    if lows[0] > lows[1] > lows[2] and lows[2] < min(f_values):
-        messages.append(f"f looks unbounded below on the constraint set (f = {lows[2]:.3g} at |x| ≈ {reached:.3g}): "
-                        "the smallest critical value is not a global minimum")
-    return messages
+__all__ = ["LagrangeResult", "RunInfo", "Completeness", "CriticalPoint", "Step", "solve", "read_box",
+           "read_starts", "start_points", "build_problem", "format_point", "math"]

@@ -22,7 +22,7 @@ def test_json_document_follows_the_design(cli_json):
         assert point["multipliers"][0] == pytest.approx(point["f"], abs=1e-14)
     assert document["points"][document["max"]]["f"] == pytest.approx(0.5, abs=1e-15)
     assert document["points"][document["min"]]["f"] == pytest.approx(-0.5, abs=1e-15)
-    assert document["failed"] == 0 and document["starts"] == 20
+    assert document["starts"] >= 40 and document["completeness"]["summary"].startswith("all 4 real critical points")
 
 
 def test_min_and_max_report_one_answer(cli_json):
@@ -39,8 +39,8 @@ def test_table_marks_kinds_and_extremes(cli):
     assert result.exit_code == 0, result.stderr
     assert result.stdout.count("local max") == 2 and result.stdout.count("local min") == 2
     assert "max f" in result.stdout and "min f" in result.stdout
-    assert "4 critical points from 20 starts" in result.stdout
-    assert "largest f = 0.5   smallest f = -0.5" in result.stdout
+    assert "4 critical points; all 4 real critical points found (counted exactly by SymPy)" in result.stdout
+    assert "absolute max f = 0.5 at (x=-0.707107, y=-0.707107) and (x=0.707107, y=0.707107)" in result.stdout
     assert "0.70710678" in result.stdout  # numbers are never truncated to '0.7…'
 
 
@@ -64,17 +64,19 @@ def test_exact_solutions_beside_the_numeric_ones(cli_json):
 
 
 def test_exact_reports_missed_points(cli):
-    result = cli("lagrange", "x*y*z", "-s", "x**2 + 2*y**2 + 3*z**2 = 6", "--exact", "--starts", "1")
+    result = cli("lagrange", "x*y*z", "-s", "x**2 + 2*y**2 + 3*z**2 = 6", "--exact", "--starts", "1",
+                 "--max-starts", "1")
     assert result.exit_code == 0, result.stderr
-    assert "SymPy finds a critical point the multistart missed" in result.stderr
+    assert "SymPy finds a critical point Newton did not" in result.stderr
 
 
 def test_compare_runs_scipy_from_the_same_starts(cli, cli_json):
     document = cli_json(*CIRCLE, "--compare", "--starts", "6")
     compare = document["compare"]
     assert set(compare) == {"sense", "diffcli", "SLSQP", "trust-constr"}
+    assert compare["diffcli"]["starts"] >= 6    # the first round's 6, then rounds until nothing new
     for name in ("diffcli", "SLSQP", "trust-constr"):
-        assert compare[name]["starts"] == 6
+        assert compare[name]["starts"] == 6 or name == "diffcli"
         assert compare[name]["best"] == pytest.approx(-0.5, abs=1e-6)
         assert compare[name]["iterations"] > 0 and compare[name]["seconds"] > 0
     table = cli(*CIRCLE, "--compare", "--starts", "6")
@@ -94,14 +96,13 @@ def test_plot_writes_a_png(cli, tmp_path):
     (("lagrange", "x + y + z", "-s", "x + y + z = 1", "--plot", "f.png"), "--plot draws problems in two scalar"),
     ((*CIRCLE, "--start", "x"), "--start: expected NAME=VALUE"),
     ((*CIRCLE, "--start", "q=1"), "--start: 'q' is not a variable"),
-    ((*CIRCLE, "--start", "x=[1,2]"), "--start: 'x' has shape (2,)"),
+    ((*CIRCLE, "--start", "x=[1,2]"), "the objective must be a scalar, but it has shape (2,)"),
     ((*CIRCLE, "--box", "1:0"), "--box: LO must be less than HI"),
     ((*CIRCLE, "--box", "x=1"), "--box x: expected LO:HI"),
     ((*CIRCLE, "--box", "lo:hi"), "--box"),
     ((*CIRCLE, "--min", "--max"), "--min and --max exclude each other"),
-    (("lagrange", "x*y"), "give at least one constraint"),
     (("lagrange", "x*y", "-s", "2 = 3"), "the constraint has no variables"),
-    (("lagrange", "x*y", "-s", "x = = 1"), "write one '='"),
+    (("lagrange", "x*y", "-s", "x = = 1"), "a side of the relation is empty (column 4)"),
     (("lagrange", "x*y", "-s", "x +* y = 1"), "column 4"),
     ((*CIRCLE, "--starts", "0"), "--starts: give a positive number"),
     ((*CIRCLE, "--tol", "0"), "--tol must be a positive number"),
@@ -119,7 +120,7 @@ def test_bad_input_is_one_line_and_exit_2(cli, args, message):
 def test_contradictory_constraints_exit_1_with_the_best_residual(cli):
     result = cli("lagrange", "x + y", "-s", "x + y = 1", "-s", "x + y = 2", "--starts", "4")
     assert result.exit_code == 1
-    assert "the constraints look contradictory (best residual ‖g‖ = 0.5" in result.stderr
+    assert "no feasible point found from" in result.stderr and "the constraints look contradictory" in result.stderr
 
 
 def test_non_smooth_objective_warns_on_stderr_only(cli):
@@ -133,7 +134,7 @@ def test_non_smooth_objective_warns_on_stderr_only(cli):
 def test_more_constraints_than_variables_warns(cli):
     result = cli("lagrange", "x + y", "-s", "x = 1", "-s", "y = 2", "-s", "x + y = 3")
     assert result.exit_code == 0, result.stderr
-    assert "more constraints (3) than variables (2)" in result.stderr
+    assert "more equations (3) than variables (2)" in result.stderr
     assert "LICQ fails at x=1, y=2" in result.stderr
 
 
