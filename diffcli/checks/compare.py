@@ -25,6 +25,7 @@ from diffcli.ad.flat import flatten, input_labels, output_labels, zeros_like
 from diffcli.ad.lost import NEGLIGIBLE
 from diffcli.ad.lost import messages as lost_messages
 from diffcli.ad.problem import Problem, read_cotangent, read_direction, require_scalar, scalar_output, with_graph
+from diffcli.checks.agreement import disagreements
 from diffcli.checks.diagnose import Kink, derivative_trouble, find_kinks
 from diffcli.checks.methods import DEFAULT, METHOD, NAMES, Method, Task, matrix_limit, method_for, ways
 from diffcli.errors import UsageError
@@ -57,11 +58,15 @@ class Comparison:
     reference: str | None
     warnings: list[str] = field(default_factory=list)
     kinks: list[Kink] = field(default_factory=list)
+    disagreement: str | None = None  # methods that differ beyond what they can promise (`agreement`)
 
     def check(self, tolerance: float) -> str | None:
-        """Why the methods disagree beyond tolerance·max(1, |reference|), or None if they agree."""
+        """Why the methods disagree beyond tolerance·max(1, |reference|) — or beyond what they
+        can promise at this point, whatever the tolerance — or None if they agree."""
         if self.reference is None:
             return "no method produced a gradient"
+        if self.disagreement is not None:
+            return self.disagreement
         truth = result_vector(self.methods[self.reference].result, self.wrt)
         if not np.isfinite(truth).all():
             return f"the gradient is not finite ({self.reference})"
@@ -219,8 +224,8 @@ def _diagnose(comparison: Comparison, task: Task) -> None:
     for m in comparison.methods.values():
         if m.status == "ok" and m.method == "central":
             warnings.extend(f"central: {note}" for note in m.extra.get("notes", []))
-    if "adjoints" in task.held:
-        warnings.extend(derivative_trouble(graph, values, task.held["adjoints"], graph.outputs[0]))
+    trouble = derivative_trouble(graph, values, task.held["adjoints"], graph.outputs[0]) if "adjoints" in task.held else []
+    warnings.extend(trouble)
     if task.held.get("lost"):
         warnings.extend(lost_messages(graph, task.held["lost"], _TITLE[task.kind], forward_keeps=_differs(
             comparison, "forward", "reverse")))
@@ -228,6 +233,10 @@ def _diagnose(comparison: Comparison, task: Task) -> None:
         comparison.kinks = [kink for k in range(len(graph.outputs))
                             for kink in find_kinks(graph, task.point, task.wrt, k)]
     warnings.extend(kink.message() for kink in comparison.kinks)
+    if not comparison.kinks and not trouble:  # those points have their own warning
+        comparison.disagreement = disagreements(comparison.methods, comparison.reference, task)
+        if comparison.disagreement is not None:
+            warnings.append(comparison.disagreement)
 
 
 def _differs(comparison: Comparison, a: str, b: str) -> bool | None:
