@@ -63,7 +63,13 @@ def jvp_sweep(graph: Graph, values: list[Any], seeds: Mapping[int, Any],
         args = [values[j] for j in parents]
         ans = values[node]
         total = None
-        if primitive.partials is not None:
+        if primitive.tangent is not None:
+            # The row's own JVP: exact also where a partial alone would under- or overflow.
+            total = primitive.tangent(incoming if block is None else
+                                      [None if t is None else _lift(t, ans) for t in incoming], ans, *args)
+            if total is not None:
+                total = broadcast_like(total, ans) if block is None else _fit(total, ans, block)
+        elif primitive.partials is not None:
             for k, t in enumerate(incoming):
                 if t is None:
                     continue

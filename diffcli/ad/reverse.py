@@ -16,6 +16,7 @@ import numpy as np
 from diffcli.ad.evaluate import Point, evaluate
 from diffcli.ad.flat import as_value, ones_like, zeros_like
 from diffcli.ad.graph import Graph
+from diffcli.ad.lost import Watch
 from diffcli.ad.ops import PRIMITIVES, chain, unbroadcast, vjp_rule
 from diffcli.ad.tape import Tape
 
@@ -76,10 +77,15 @@ def _addable_in_place(total: np.ndarray, term: Any) -> bool:
             and term.shape == total.shape)
 
 
-def adjoint_sweep(graph: Graph, values: list[Any], seeds: Mapping[int, Any], wrt: list[str]) -> list[Any]:
-    """The adjoints of every node, sweeping back from the seeded nodes towards the variables `wrt`."""
+def adjoint_sweep(graph: Graph, values: list[Any], seeds: Mapping[int, Any], wrt: list[str],
+                  watch: Watch | None = None) -> list[Any]:
+    """The adjoints of every node, sweeping back from the seeded nodes towards the variables `wrt`.
+
+    A `watch` (`lost.Watch`) counts the under- and overflows of the sweep, at no cost when there
+    are none; `lost.losses` then finds whether they took a term of the derivative with them.
+    """
     nodes = [graph.variables[name] for name in wrt if name in graph.variables]
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore") if watch is None else watch.errstate():
         return vjp_sweep(graph, values, seeds, nodes)
 
 
@@ -93,7 +99,17 @@ def variable_adjoints(graph: Graph, point: Point, adjoints: list[Any], wrt: list
     return result
 
 
-def vjp(graph: Graph, point: Point, cotangents: list[Any], wrt: list[str]) -> tuple[list[Any], dict[str, Any]]:
+def cotangent_seeds(graph: Graph, values: list[Any], cotangents: list[Any]) -> dict[int, Any]:
+    """The reverse sweep's seeds for cotangents `u` (one per output, broadcast to its shape)."""
+    seeds: dict[int, Any] = {}
+    for output, u in zip(graph.outputs, cotangents):
+        u = as_value(np.array(np.broadcast_to(np.asarray(u, dtype=np.float64), np.shape(values[output]))))
+        seeds[output] = u if output not in seeds else seeds[output] + u
+    return seeds
+
+
+def vjp(graph: Graph, point: Point, cotangents: list[Any], wrt: list[str],
+        watch: Watch | None = None) -> tuple[list[Any], dict[str, Any]]:
     """Output values and uᵀJ for cotangents `u` (one per output), per variable in `wrt`.
 
     >>> from diffcli.ad.parse import parse
@@ -103,11 +119,7 @@ def vjp(graph: Graph, point: Point, cotangents: list[Any], wrt: list[str]) -> tu
     (7.0, 2.0)
     """
     values = evaluate(graph, point)
-    seeds: dict[int, Any] = {}
-    for output, u in zip(graph.outputs, cotangents):
-        u = as_value(np.array(np.broadcast_to(np.asarray(u, dtype=np.float64), np.shape(values[output]))))
-        seeds[output] = u if output not in seeds else seeds[output] + u
-    adjoints = adjoint_sweep(graph, values, seeds, wrt)
+    adjoints = adjoint_sweep(graph, values, cotangent_seeds(graph, values, cotangents), wrt, watch)
     return [values[o] for o in graph.outputs], variable_adjoints(graph, point, adjoints, wrt)
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from diffcli.ad.evaluate import evaluate
 from diffcli.ad.graph import Graph
+from diffcli.ad.lost import Watch
 from diffcli.ad.ops import PRIMITIVES, reuse_product
 
 CHUNK = 131_072  # 1 MB per buffer: measured best in bench/batch_gradient.py (32k: +2 %)
@@ -139,16 +140,35 @@ class ChunkedProgram:
         primitive = PRIMITIVES[op]
         return primitive.impl, inputs, "out" in primitive.tags
 
+    @staticmethod
+    def _steps(steps: list[_Step], values: list[Any], targets: list[np.ndarray]) -> None:
+        for node, impl, inputs, attrs, target in steps:
+            args = [values[j] for j in inputs]
+            if target is not None:
+                values[node] = impl(*args, out=targets[target], **attrs)
+            elif attrs:
+                values[node] = impl(*args, **attrs)
+            else:
+                values[node] = impl(*args)
+
     def _new_buffer(self) -> int:
         self.buffers += 1
         return self.buffers - 1
 
     def run(self, points: Mapping[str, np.ndarray], *, chunk: int = CHUNK,
-            progress: Progress | None = None) -> list[np.ndarray]:
-        """One column of values per root, evaluated `chunk` points at a time."""
+            progress: Progress | None = None, watch: Watch | None = None,
+            watched_from: int = 0) -> list[np.ndarray]:
+        """One column of values per root, evaluated `chunk` points at a time.
+
+        With a `watch` (`ad.lost.Watch`), the nodes from `watched_from` on (a gradient's own,
+        after the function's) run with under- and overflow reported to it, and each chunk in
+        which that happened is added to `watch.regions` as (begin, end) — free when none does.
+        """
         rows = int(next(iter(points.values())).shape[0]) if points else 1
         outputs = [np.empty(rows) for _ in self.roots]
         buffers = [np.empty(min(chunk, rows)) for _ in range(self.buffers)]
+        split = len(self.steps) if watch is None else next(
+            (index for index, step in enumerate(self.steps) if step.node >= watched_from), len(self.steps))
         with np.errstate(all="ignore"):
             for begin in range(0, rows, chunk):
                 end = min(begin + chunk, rows)
@@ -158,14 +178,13 @@ class ChunkedProgram:
                 size = end - begin
                 # targets[k] for buffer k, targets[-1 - i] for output i.
                 targets = [b[:size] for b in buffers] + [out[begin:end] for out in reversed(outputs)]
-                for node, impl, inputs, attrs, target in self.steps:
-                    args = [values[j] for j in inputs]
-                    if target is not None:
-                        values[node] = impl(*args, out=targets[target], **attrs)
-                    elif attrs:
-                        values[node] = impl(*args, **attrs)
-                    else:
-                        values[node] = impl(*args)
+                self._steps(self.steps[:split], values, targets)
+                if watch is not None:
+                    before = watch.events
+                    with watch.errstate():
+                        self._steps(self.steps[split:], values, targets)
+                    if watch.events != before:
+                        watch.regions.append((begin, end))
                 for index, root in enumerate(self.roots):
                     if index not in self._in_place:
                         outputs[index][begin:end] = values[root]

@@ -25,6 +25,8 @@ from diffcli.batch.chunked import CHUNK, ChunkedProgram, Progress
 from diffcli.errors import UsageError
 from diffcli.ad.evaluate import describe_node, evaluate, nonfinite_reason
 from diffcli.ad.graph import Graph
+from diffcli.ad.lost import Loss, Watch, losses
+from diffcli.ad.lost import messages as lost_messages
 from diffcli.ad.ops import PRIMITIVES, all_finite
 from diffcli.ad.paths import changed_decision
 from diffcli.ad.problem import Problem, make_problem, require_scalar
@@ -116,9 +118,13 @@ def batch_gradient(expr: str | Graph, points: Mapping[str, np.ndarray], let: Map
         if program is None and backend == "jit":
             notes.append("--backend jit: this formula uses an op the compiled loop does not cover; NumPy was used")
     used = "numpy" if program is None else "jit"
+    # NumPy reports under- and overflow in the gradient's nodes to the watch (free when there are
+    # none); the compiled loop cannot, so only the NumPy path says where reverse mode lost a term.
+    watch = Watch()
     if program is None:
         program = ChunkedProgram(gradient, roots, list(points), constants)
-        value, *columns = program.run(points, chunk=chunk, progress=progress)
+        # The gradient's own nodes (after f's) are watched for under- and overflow.
+        value, *columns = program.run(points, chunk=chunk, progress=progress, watch=watch, watched_from=len(graph))
     else:
         value, *columns = program.run(points, progress=progress)
     grad = dict(zip(problem.wrt, columns))
@@ -131,7 +137,25 @@ def batch_gradient(expr: str | Graph, points: Mapping[str, np.ndarray], let: Map
     result.warnings = problem.unused_warnings()
     result.warnings.extend(notes)
     result.warnings.extend(_nonfinite_warnings(graph, root, points, constants, result))
+    result.warnings.extend(_lost_warnings(graph, root, points, constants, result, watch.regions))
     return result
+
+
+def _lost_warnings(graph: Graph, root: int, points: Mapping[str, np.ndarray], constants: dict[str, Any],
+                   result: BatchResult, regions: list[tuple[int, int]]) -> list[str]:
+    """One warning per node where reverse mode lost a term of the derivative to under- or overflow,
+    with the number of points affected (`ad.lost`; only the chunks where the watch saw an event)."""
+    found: dict[int, Loss] = {}
+    for begin, end in regions:
+        columns = {name: column[begin:end] for name, column in points.items()}
+        values = evaluate(graph, {**constants, **columns}, upto=[root])
+        gradient = {name: column[begin:end] for name, column in result.grad.items()}
+        seed = {root: np.ones(end - begin)}
+        for loss in losses(graph, values, seed, result.wrt, gradient, pointwise=True):
+            into = found.setdefault(loss.node, Loss(loss.node, loss.kind, [], np.zeros(result.rows, dtype=bool)))
+            into.variables.extend(name for name in loss.variables if name not in into.variables)
+            into.rows[begin:end] |= loss.rows
+    return lost_messages(graph, list(found.values()), "gradient", rows=result.rows)
 
 
 def _batch_by_path(problem: Problem, points: Mapping[str, np.ndarray], constants: dict[str, Any],

@@ -22,7 +22,10 @@ import numpy as np
 
 from diffcli.ad.evaluate import MAX_TENSOR_ENTRIES, check_outputs, evaluate, is_finite
 from diffcli.ad.flat import flatten, input_labels, output_labels, zeros_like
+from diffcli.ad.lost import NEGLIGIBLE
+from diffcli.ad.lost import messages as lost_messages
 from diffcli.ad.problem import Problem, read_cotangent, read_direction, require_scalar, scalar_output, with_graph
+from diffcli.checks.agreement import disagreements
 from diffcli.checks.diagnose import Kink, derivative_trouble, find_kinks
 from diffcli.checks.methods import DEFAULT, METHOD, NAMES, Method, Task, matrix_limit, method_for, ways
 from diffcli.errors import UsageError
@@ -55,11 +58,15 @@ class Comparison:
     reference: str | None
     warnings: list[str] = field(default_factory=list)
     kinks: list[Kink] = field(default_factory=list)
+    disagreement: str | None = None  # methods that differ beyond what they can promise (`agreement`)
 
     def check(self, tolerance: float) -> str | None:
-        """Why the methods disagree beyond tolerance·max(1, |reference|), or None if they agree."""
+        """Why the methods disagree beyond tolerance·max(1, |reference|) — or beyond what they
+        can promise at this point, whatever the tolerance — or None if they agree."""
         if self.reference is None:
             return "no method produced a gradient"
+        if self.disagreement is not None:
+            return self.disagreement
         truth = result_vector(self.methods[self.reference].result, self.wrt)
         if not np.isfinite(truth).all():
             return f"the gradient is not finite ({self.reference})"
@@ -104,13 +111,16 @@ def _distance(a: np.ndarray, b: np.ndarray) -> tuple[float | None, float | None]
     return error, (error / scale if scale > 0 else (0.0 if error == 0 else None))
 
 
-def score(results: dict[str, MethodResult], order: list[str] | None = None) -> str | None:
-    """Pick the reference (the successful method of lowest rank) and fill in every method's error."""
+def score(results: dict[str, MethodResult], order: list[str] | None = None,
+          avoid: frozenset[str] = frozenset()) -> str | None:
+    """Pick the reference (the successful method of lowest rank, one in `avoid` — known to have
+    lost digits here — only if nothing else succeeded) and fill in every method's error."""
     candidates = [name for name, m in results.items() if m.status == "ok" and (
         not METHOD[name].finite_reference or np.isfinite(result_vector(m.result, order)).all())]
     if not candidates:
         return None
-    reference = min(candidates, key=lambda name: METHOD[name].rank)
+    reference = min([name for name in candidates if name not in avoid] or candidates,
+                    key=lambda name: METHOD[name].rank)
     truth = result_vector(results[reference].result, order)
     for m in results.values():
         if m.status == "ok":
@@ -199,7 +209,7 @@ def compare(kind: str, problem: Problem, methods: list[str] | tuple[str, ...] = 
         raise UsageError(f"the {_TITLE[kind]} would have {task.m:,} × {task.n:,} = {task.n * task.m:,} entries "
                          f"(at most {MAX_TENSOR_ENTRIES:,})")
     results = {method.name: _run(method, task, explicit) for method in rows}
-    reference = score(results, wrt)
+    reference = score(results, wrt, avoid=frozenset({"reverse"}) if task.held.get("lost") else frozenset())
     value = [values[o] for o in graph.outputs]
     comparison = Comparison(value[0] if len(value) == 1 else value, wrt, results, reference)
     _diagnose(comparison, task)
@@ -214,12 +224,30 @@ def _diagnose(comparison: Comparison, task: Task) -> None:
     for m in comparison.methods.values():
         if m.status == "ok" and m.method == "central":
             warnings.extend(f"central: {note}" for note in m.extra.get("notes", []))
-    if "adjoints" in task.held:
-        warnings.extend(derivative_trouble(graph, values, task.held["adjoints"], graph.outputs[0]))
+    trouble = derivative_trouble(graph, values, task.held["adjoints"], graph.outputs[0]) if "adjoints" in task.held else []
+    warnings.extend(trouble)
+    if task.held.get("lost"):
+        warnings.extend(lost_messages(graph, task.held["lost"], _TITLE[task.kind], forward_keeps=_differs(
+            comparison, "forward", "reverse")))
     if all(np.ndim(values[o]) == 0 for o in graph.outputs):
         comparison.kinks = [kink for k in range(len(graph.outputs))
                             for kink in find_kinks(graph, task.point, task.wrt, k)]
     warnings.extend(kink.message() for kink in comparison.kinks)
+    if not comparison.kinks and not trouble:  # those points have their own warning
+        comparison.disagreement = disagreements(comparison.methods, comparison.reference, task)
+        if comparison.disagreement is not None:
+            warnings.append(comparison.disagreement)
+
+
+def _differs(comparison: Comparison, a: str, b: str) -> bool | None:
+    """Whether methods a and b both succeeded and differ beyond rounding (None: one did not run)."""
+    first, second = comparison.methods.get(a), comparison.methods.get(b)
+    if first is None or second is None or first.status != "ok" or second.status != "ok":
+        return None
+    x, y = result_vector(first.result, comparison.wrt), result_vector(second.result, comparison.wrt)
+    with np.errstate(all="ignore"):
+        close = (x == y) | (np.abs(x - y) <= NEGLIGIBLE * np.fmax(np.abs(x), np.abs(y)))
+    return bool(np.any(~close))
 
 
 def compare_gradient(problem: Problem, methods: list[str] | tuple[str, ...] = METHODS, **options: Any) -> Comparison:

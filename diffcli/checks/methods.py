@@ -163,19 +163,35 @@ def _forward_jacobian(task: Task) -> Result:
 
 
 def _reverse_gradient(task: Task) -> Result:
+    from diffcli.ad.lost import Watch
     from diffcli.ad.reverse import adjoint_sweep, variable_adjoints
 
     # Keep every node's adjoint: diagnose.derivative_trouble reads them.
-    root = task.graph.outputs[0]
-    adjoints = adjoint_sweep(task.graph, task.values, {root: np.float64(1.0)}, task.wrt)
+    seeds = {task.graph.outputs[0]: np.float64(1.0)}
+    watch = Watch()
+    adjoints = adjoint_sweep(task.graph, task.values, seeds, task.wrt, watch)
     task.held["adjoints"] = adjoints
-    return variable_adjoints(task.graph, task.point, adjoints, task.wrt), {}
+    gradient = variable_adjoints(task.graph, task.point, adjoints, task.wrt)
+    _hold_losses(task, watch, seeds, gradient)
+    return gradient, {}
 
 
 def _reverse_vjp(task: Task) -> Result:
-    from diffcli.ad.reverse import vjp
+    from diffcli.ad.lost import Watch
+    from diffcli.ad.reverse import cotangent_seeds, vjp
 
-    return vjp(task.graph, task.point, task.cotangent, task.wrt)[1], {}
+    watch = Watch()
+    result = vjp(task.graph, task.point, task.cotangent, task.wrt, watch)[1]
+    _hold_losses(task, watch, cotangent_seeds(task.graph, task.values, task.cotangent), result)
+    return result, {}
+
+
+def _hold_losses(task: Task, watch: Any, seeds: dict[int, Any], result: dict[str, Any]) -> None:
+    """If the sweep under- or overflowed, whether that took a term of the derivative (`lost.losses`)."""
+    if watch.events:
+        from diffcli.ad.lost import losses
+
+        task.held["lost"] = losses(task.graph, task.values, seeds, task.wrt, result)
 
 
 def _reverse_jacobian(task: Task) -> Result:

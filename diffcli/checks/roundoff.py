@@ -58,9 +58,12 @@ def error_scale(graph: Graph, values: list[Any], root: int) -> Any:
     return error_scales(graph, values, [root])[root]
 
 
-def error_scales(graph: Graph, values: list[Any], roots: list[int]) -> list[Any]:
+def error_scales(graph: Graph, values: list[Any], roots: list[int], underflow: bool = True) -> list[Any]:
     """E for every node `roots` depend on (None elsewhere); NumPy broadcasting throughout,
-    so `values` may hold one point or a column of points per node."""
+    so `values` may hold one point or a column of points per node. `underflow=False` leaves
+    out the underflow term: the rounding of ordinary numbers only (what lost an underflowed
+    term is then for `ad.lost` to say)."""
+    floor = UNDERFLOW if underflow else 0.0
     needed = graph.ancestors(roots)
     scales: list[Any] = [None] * len(graph)
     with np.errstate(all="ignore"):
@@ -88,7 +91,7 @@ def error_scales(graph: Graph, values: list[Any], roots: list[int]) -> list[Any]
                 if np.ndim(scales[node]) == 0:
                     scales[node] = scales[node][()]
             elif primitive.partials is not None:
-                total = np.abs(value) + UNDERFLOW
+                total = np.abs(value) + floor
                 for k, rule in enumerate(primitive.partials):
                     if rule is None:
                         continue
@@ -97,7 +100,7 @@ def error_scales(graph: Graph, values: list[Any], roots: list[int]) -> list[Any]
             elif primitive.differentiable:
                 # A structural op: push E through its tangent map at the absolute values,
                 # which bounds |J|·E for the linear ones (sum, @, indexing, stacking).
-                total = np.abs(value) + UNDERFLOW
+                total = np.abs(value) + floor
                 magnitudes = [np.abs(a) for a in args]
                 attrs = graph.attr_dict(node)
                 for k in range(len(args)):

@@ -76,6 +76,32 @@ def chain(g: Any, partial: Any) -> Any:
     return smul(g, partial)
 
 
+def value_of(operand: Any) -> Any:
+    """The number behind an operand: a graph reference's value at the tape's point, or itself."""
+    return operand.value if isinstance(operand, Ref) else operand
+
+
+def where_lost(lost: Any, usual: Any, alternative: Callable[[], Any]) -> Any:
+    """`usual`, except at the entries where the mask `lost` is true: there `alternative()`.
+
+    For tangent rules whose usual form is exact except where one factor leaves the range of
+    doubles. The mask is computed from numbers (`value_of`): in graph mode the choice is made
+    at the tape's point, where the two forms are the same function, so derivatives of the
+    result are still right there. Most calls find nothing lost and cost one test.
+    """
+    if not np.any(lost):
+        return usual
+    if np.ndim(lost) == 0:
+        return alternative()
+    return where(lost, alternative(), usual)
+
+
+def out_of_range(value: Any) -> Any:
+    """A mask of the entries that are 0, subnormal, infinite or NaN: not a normal double."""
+    with np.errstate(invalid="ignore"):
+        return ~(np.abs(value) >= kernels.SMALLEST_NORMAL) | np.isinf(value)
+
+
 def unbroadcast(cotangent: Any, like: Any) -> Any:
     """Sum a cotangent over the axes along which `like` was broadcast."""
     target = shape_of(like)

@@ -13,6 +13,9 @@ from typing import Any
 import numpy as np
 
 
+SMALLEST_NORMAL = float(np.finfo(np.float64).tiny)  # 2⁻¹⁰²²: below it, doubles lose digits
+
+
 def scalar(result: Any) -> Any:
     """0-d arrays become NumPy scalars, so every scalar value has one type."""
     return result[()] if isinstance(result, np.ndarray) and result.ndim == 0 else result

@@ -34,6 +34,14 @@ class Primitive:
       None, is a structural zero);
     * `differentiable=False`: derivative zero wherever it exists (comparisons, `detach`).
 
+    An elementwise op may also declare `tangent(tangents, ans, *args)`: its JVP written
+    directly (`tangents[k]` is argument k's tangent, None where it is zero), which forward
+    mode uses instead of Σ partialₖ·tangentₖ. It is there for ops whose partial can leave
+    the range of doubles where its product with the tangent would not — the quotient
+    rule's −(x/y)/y is ≈ 1e-390 for x/exp(470), but (ẋ − ans·ẏ)/y is an ordinary number.
+    Reverse mode has no such way out (the adjoint itself is that small) and says so
+    (`ad.lost`).
+
     A `variadic` op takes any number of arguments (`[a, b, c]` is `stack`; prod_others(x, t₁,
     …, t_k) is the k-th derivative of prod_others(x)): one rule serves every argument and is
     called with `position=k`, and `linear=(0,)` means linear in all of them together.
@@ -66,6 +74,7 @@ class Primitive:
     name: str
     impl: Callable[..., Any]
     partials: tuple[Rule | None, ...] | None = None
+    tangent: Rule | None = None
     jvps: tuple[Rule | None, ...] | None = None
     vjps: tuple[Rule | None, ...] | None = None
     linear: tuple[int, ...] = ()

@@ -1,0 +1,151 @@
+"""Methods that should agree and do not are never silent (`checks.agreement`).
+
+`grad "(x**2 + 1)**3 * sin(2*x) / exp(x)" --at x=468.65…` printed reverse mode's 2.81e-188
+against SymPy's 2.76e-190 with exit 0: the difference is tiny in absolute terms, so
+`--check` passed. Now an AD method is held to the size of the derivative's terms and central
+differences to their own error estimate; beyond that a warning names the methods and
+`--check` fails. Checked on a generated family where reverse mode is wrong (exp/division
+towers at large arguments), and on ordinary formulas where no warning may appear.
+"""
+
+from __future__ import annotations
+
+import json
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from diffcli.ad.problem import make_problem
+from diffcli.checks.compare import compare, compare_gradient
+
+ISSUE = "(x**2 + 1)**3 * sin(2*x) / exp(x)"
+WARNING = "reverse differs from symbolic by 1.0e+02 relative at this point, far beyond rounding; one of them is wrong here"
+
+
+def test_the_issue_example_warns_and_fails_the_check(cli):
+    result = cli("grad", ISSUE, "--at", "x=468.6514555938195", "--json")
+    assert result.exit_code == 0
+    assert WARNING in json.loads(result.stdout)["warnings"]
+    checked = cli("grad", ISSUE, "--at", "x=468.6514555938195", "--check", "1e-6")
+    assert checked.exit_code == 1
+    assert checked.stderr.strip().endswith(f"check failed: {WARNING}")
+
+
+def test_a_small_absolute_difference_is_not_small_against_the_terms():
+    comparison = compare_gradient(make_problem(ISSUE, {"x": 468.6514555938195}), ("forward", "reverse", "symbolic"))
+    assert comparison.check(1e-6) == WARNING
+    assert comparison.disagreement == WARNING
+
+
+def test_cancellation_to_nothing_is_not_a_disagreement():
+    """d/dx (x·sin x − sin x·x) is 0 exactly for SymPy, and a rounding of the terms' size for AD."""
+    comparison = compare_gradient(make_problem("x*sin(x) - sin(x)*x + 1e-9*(x*exp(x) - exp(x)*x)", {"x": 0.7}))
+    assert comparison.disagreement is None and comparison.warnings == []
+
+
+def test_kinks_keep_their_own_warning_only():
+    comparison = compare_gradient(make_problem("abs(x)", {"x": 0.0}))
+    assert comparison.kinks and comparison.disagreement is None
+    assert not any("far beyond rounding" in warning for warning in comparison.warnings)
+
+
+def test_central_differences_beyond_their_estimate_are_named():
+    """A step of 0.5 on a cubic: truncation 0.25 against an estimate of the same order — fine;
+    the same difference claimed with a tiny estimate would not be (here: x*detach(x), which
+    central differences do not see)."""
+    comparison = compare_gradient(make_problem("3*x**3 - 5*x**2", {"x": 1.5}), h=0.5)
+    assert comparison.disagreement is None
+    detached = compare_gradient(make_problem("x*detach(x)", {"x": 2.0}))
+    assert detached.disagreement is None or detached.disagreement.startswith("central differs from symbolic")
+
+
+@pytest.mark.parametrize("kind, options", [
+    ("jacobian", {}), ("jvp", {"direction": {"x": 1.0}}), ("vjp", {"cotangent": [1.0, 0.0]}),
+])
+def test_every_kind_of_derivative_is_compared(kind, options):
+    derivative = compare(kind, make_problem(f"[{ISSUE}, x]", {"x": 468.6514555938195}),
+                         ("forward", "reverse", "symbolic") if kind != "jvp" else ("forward", "symbolic", "central"),
+                         **options)
+    if kind == "jvp":  # forward mode is exact here: nothing to say
+        assert derivative.comparison.disagreement is None
+    else:
+        assert derivative.comparison.disagreement.startswith("reverse differs from symbolic by 1.0e+02 relative")
+
+
+def test_the_hessian_is_compared_too():
+    """∇²f by forward over the reverse-mode gradient graph inherits reverse mode's loss."""
+    derivative = compare("hessian", make_problem(ISSUE, {"x": 468.6514555938195}), ("reverse", "symbolic"))
+    assert derivative.comparison.disagreement.startswith("forward-over-reverse differs from symbolic by")
+
+
+# ------------------------------------------------------------------ generated families
+
+NUMERATORS = {"sin(2*x)": lambda t: mpmath.sin(2 * t), "cos(x)": mpmath.cos, "1": lambda t: mpmath.mpf(1),
+              "log(x)": mpmath.log, "sqrt(x)": mpmath.sqrt, "atan(x)": mpmath.atan}
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(degree=st.integers(1, 4), coefficient=st.floats(0.5, 5.0), x=st.floats(380.0, 700.0),
+       numerator=st.sampled_from(sorted(NUMERATORS)), power=st.sampled_from(["", "**2"]))
+def test_a_wrong_ad_result_is_never_silent(degree, coefficient, x, numerator, power):
+    """Quotients by exp(x) (or its square) at large x, where reverse mode loses a term: whenever
+    an AD method is off from a 50-digit reference by more than 1% of the derivative, the
+    comparison names it; forward mode, exact here, is never named."""
+    divisor = f"exp(x){power}"
+    formula = f"({coefficient}*x**{degree} + 1) * {numerator} / {divisor}"
+    with mpmath.workdps(60):
+        t = mpmath.mpf(x)
+        exact = mpmath.diff(lambda s: (coefficient * s**degree + 1) * NUMERATORS[numerator](s)
+                            / mpmath.exp(s) ** (2 if power else 1), t)
+    assume(1e-300 < abs(exact) < 1e300)
+    comparison = compare_gradient(make_problem(formula, {"x": x}), ("forward", "reverse", "symbolic"))
+    assume(comparison.reference == "symbolic")
+    named = comparison.disagreement or ""
+    for method in ("forward", "reverse"):
+        error = float(abs((comparison.methods[method].result["x"] - exact) / exact))
+        if error > 1e-2:
+            assert named.startswith(method) or f"and {method}" in named, (method, error, formula)
+    assert not named.startswith("forward")
+
+
+def _formulas():
+    leaves = st.sampled_from(["x", "y", "2", "0.5", "3"])
+    unary = ["sin", "cos", "exp", "tanh", "atan", "sigmoid"]
+
+    def extend(inner):
+        return st.one_of(
+            st.tuples(inner, st.sampled_from(["+", "-", "*"]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+            st.tuples(inner, inner).map(lambda t: f"({t[0]} / (1 + ({t[1]})*({t[1]})))"),
+            st.tuples(st.sampled_from(unary), inner).map(lambda t: f"{t[0]}({t[1]})"),
+            st.tuples(inner).map(lambda t: f"log(1 + ({t[0]})*({t[0]}))"),
+            st.tuples(inner, st.sampled_from(["2", "3"])).map(lambda t: f"({t[0]})**{t[1]}"),
+        )
+
+    return st.recursive(leaves, extend, max_leaves=8)
+
+
+@settings(max_examples=25, deadline=None)
+@given(formula=_formulas(), x=st.floats(-2.0, 2.0), y=st.floats(-2.0, 2.0))
+def test_ordinary_formulas_raise_no_false_alarm(formula, x, y):
+    """False alarms are defects too: at ordinary points every method agrees within what it promises."""
+    assume("x" in formula or "y" in formula)
+    problem = make_problem(formula, {"x": x, "y": y})
+    comparison = compare_gradient(problem, ("forward", "reverse", "central", "symbolic"))
+    assume(not comparison.kinks)
+    assert comparison.disagreement is None, (formula, x, y, {
+        name: (m.result, m.extra.get("error_estimate")) for name, m in comparison.methods.items()})
+
+
+def test_a_harmless_underflow_far_from_any_disagreement():
+    """The Gaussian tail underflows next to x: every method gives 1."""
+    comparison = compare_gradient(make_problem("x + exp(-x**2)", {"x": 27.0001}))
+    assert comparison.warnings == [] and comparison.disagreement is None
+
+
+def test_vector_variables():
+    comparison = compare_gradient(make_problem("sum(x * sin(x)) / exp(sum(x))", {"x": np.array([200.0, 250.0])}),
+                                  ("forward", "reverse", "symbolic"))
+    assert comparison.disagreement is not None and comparison.disagreement.startswith("reverse differs")
