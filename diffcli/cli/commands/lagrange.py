@@ -57,7 +57,7 @@ def lagrange(
     exact: Annotated[bool, typer.Option("--exact", help="Also solve ∇L = 0 exactly with SymPy (polynomial systems).")] = False,
     exact_timeout: Annotated[float, typer.Option("--exact-timeout", help="Seconds SymPy may take for --exact.")] = 10.0,
     compare: Annotated[bool, typer.Option("--compare", help="Also run SciPy's SLSQP and trust-constr from the same starts.")] = False,
-    plot: Annotated[Optional[str], typer.Option("--plot", help="Draw contours, constraint and points (two variables) to FILE.png.", metavar="FILE")] = None,
+    plot: Annotated[Optional[str], typer.Option("--plot", help="Draw contours, constraint and points (two variables) to FILE.png|svg|pdf|jpg.", metavar="FILE")] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Every critical point of OBJECTIVE on the constraint set, by Newton's method on ∇L = 0.
@@ -74,6 +74,12 @@ def lagrange(
         raise UsageError("--exact-timeout must be a positive number of seconds")
     problem = core.build_problem(read_expression(objective), subject_to)
     if plot is not None:
+        from pathlib import Path
+
+        from diffcli.views.plots import files
+
+        files.check_path(Path(plot), "--plot")  # the file types and the missing-matplotlib message of every picture
+        files.require_matplotlib("--plot")
         check_plottable(problem)
     box_bounds = core.read_box(box, problem.variables)
     given = core.read_starts(start, problem.variables)
