@@ -9,7 +9,6 @@ import typer
 
 from diffcli.checks.compare import Comparison
 from diffcli.errors import UsageError
-from diffcli.views.reports import grad_document  # noqa: F401  (numeric uses it from here too)
 from diffcli.cli.working import sympy_status
 from diffcli.cli.common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
                      TimeoutOption, WrtOption, apply_check, load_problem, number, out,
@@ -102,6 +101,8 @@ def grad(
         export.write(export.gradient_tensor(problem.point, comparison), output)
     retained = retained_gradients(problem.expr, problem.point) if retain else None
     if json_output:
+        from diffcli.views.reports import grad_document
+
         document = grad_document(problem.expr, problem.point, comparison)
         if retained is not None:
             document["retained"] = retained

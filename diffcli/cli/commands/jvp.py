@@ -13,11 +13,11 @@ from diffcli.cli.common import (AtOption, CheckOption, ExprArgument, HOption, Js
                      TimeoutOption, WrtOption, load_problem, read_methods)
 from diffcli.cli.family import finish
 from diffcli.cli.paste import FormatOption, check_format
-from diffcli.views.directional import UNIT_TOLERANCE
 
 def _unit_note(extra: dict) -> str | None:
     """The line under the table when --dir is not a unit vector: J·v along v/‖v‖ too."""
     from diffcli.cli.tensor_view import compact
+    from diffcli.views.directional import UNIT_TOLERANCE
 
     if extra.get("unit_jvp") is None or abs(extra["dir_norm"] - 1) <= UNIT_TOLERANCE:
         return None

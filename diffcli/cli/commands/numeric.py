@@ -102,7 +102,8 @@ def _single(expr: str, at: Any, let: Any, wrt: Optional[str], h: Optional[float]
             json_output: bool, plot_secants: Optional[Path] = None, fmt: str = "table") -> None:
     """Central differences (step chosen per entry, with an error estimate) against reverse AD."""
     from diffcli import api
-    from diffcli.cli.commands.grad import grad_document, render_grad
+    from diffcli.cli.commands.grad import render_grad
+    from diffcli.views.reports import grad_document
 
     problem = load_problem(expr, at, let, wrt)
     if plot_secants is not None:
