@@ -20,8 +20,6 @@ def finish(expr: str, point: dict[str, Any], derivative: Derivative, json_output
 
         export.write(export.derivative_tensor(point, derivative), output)
     if json_output:
-        from diffcli.views.reports import derivative_document
-
         print_json(derivative_document(expr, point, derivative, extra))
     elif fmt != "table":
         from diffcli.cli.paste import write
