@@ -123,18 +123,6 @@ def jsonable(value: Any) -> Any:
     return plain(value) if isinstance(value, dict) else plain_value(value)
 
 
-def has_nonfinite(value: Any) -> bool:
-    """Whether a number of `value` (a number, an array, a list or {name: value}) is inf or nan."""
-    if isinstance(value, dict):
-        return any(has_nonfinite(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(has_nonfinite(v) for v in value)
-    try:
-        return not bool(np.isfinite(np.asarray(value, dtype=np.float64)).all())
-    except (TypeError, ValueError):
-        return False
-
-
 def json_text(document: Any, indent: int | None = None) -> str:
     """The JSON text of a document: numbers and lists only, null for what is not finite."""
     return json.dumps(jsonable(document), allow_nan=False, indent=indent) + "\n"
@@ -147,14 +135,6 @@ def print_json(document: dict[str, Any]) -> None:
 def status_text(status: str, message: str | None) -> str:
     """'timed out', or 'failed: reason' when there is a reason."""
     return status + (f": {message}" if message else "")
-
-
-def method_entries(comparison: Any, key: str, extras: tuple[str, ...]) -> tuple[dict[str, Any], list[str]]:
-    """The `methods` of a --json document, and a warning for each result with numbers that are null there
-    (`views.reports`, where the API builds the same documents)."""
-    from diffcli.views.reports import method_entries as entries
-
-    return entries(comparison, key, extras)
 
 
 def number(value: Any, digits: int = 15) -> str:

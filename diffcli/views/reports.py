@@ -14,12 +14,12 @@ import numpy as np
 from diffcli.checks.compare import Comparison, Derivative
 
 
-def _has_nonfinite(value: Any) -> bool:
+def has_nonfinite(value: Any) -> bool:
     """Whether a number of `value` (a number, an array, a list or {name: value}) is inf or nan."""
     if isinstance(value, dict):
-        return any(_has_nonfinite(v) for v in value.values())
+        return any(has_nonfinite(v) for v in value.values())
     if isinstance(value, (list, tuple)):
-        return any(_has_nonfinite(v) for v in value)
+        return any(has_nonfinite(v) for v in value)
     try:
         return not bool(np.isfinite(np.asarray(value, dtype=np.float64)).all())
     except (TypeError, ValueError):
@@ -45,7 +45,7 @@ def method_entries(comparison: Comparison, key: str, extras: tuple[str, ...],
             entry["message"] = m.message
         methods[name] = entry
     nonfinite = [f"{name}: some values are not finite (null in JSON)" for name, m in comparison.methods.items()
-                 if m.status == "ok" and _has_nonfinite(m.result)]
+                 if m.status == "ok" and has_nonfinite(m.result)]
     return methods, nonfinite
 
 
