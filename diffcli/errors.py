@@ -39,3 +39,8 @@ class MathError(DiffcliError):
     """The input is well formed but the mathematics fails at it. Exit code 1."""
 
     exit_code = 1
+
+
+class DiffcliWarning(UserWarning):
+    """A warning the CLI prints on stderr (a kink, a non-finite value, a timed-out method),
+    issued by the Python API with `warnings.warn`, so it can be filtered or made an error."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 from typing import TYPE_CHECKING, Annotated, Any, Optional
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import numpy as np
 import typer
 
-from diffcli.errors import MathError, UsageError
+from diffcli.errors import UsageError
 from diffcli.ad.problem import Problem, make_problem
 from diffcli.ad.inputs import read_assignments
 from diffcli.ad.text import number_text
@@ -42,21 +41,16 @@ CheckOption = Annotated[Optional[float], typer.Option(
 
 def read_methods(method: str | None, check: float | None, symbolic_timeout: float) -> tuple[list[str], bool]:
     """The methods asked for, and whether they were asked for explicitly (lifts size limits)."""
-    from diffcli.checks.compare import METHODS  # every command imports this module; few compare methods
+    from diffcli.checks.options import select_methods  # the API checks the same way
 
-    if check is not None and not check >= 0:
-        raise UsageError("--check: the tolerance must be a number >= 0")
-    if not symbolic_timeout > 0:
-        raise UsageError("--symbolic-timeout must be a positive number of seconds")
-    return split_names(method, "--method") or list(METHODS), method is not None
+    return select_methods(split_names(method, "--method"), check, symbolic_timeout)
 
 
 def apply_check(comparison: Any, check: float | None) -> None:
     """--check TOL: exit 1 (MathError) when the methods disagree beyond the tolerance."""
-    if check is not None:
-        failure = comparison.check(check)
-        if failure:
-            raise MathError(f"check failed: {failure}")
+    from diffcli.checks.options import apply_check as check_agreement
+
+    check_agreement(comparison, check)
 
 
 _stdout: "Console | None" = None
@@ -122,33 +116,11 @@ def warn(message: str) -> None:
 
 
 def jsonable(value: Any) -> Any:
-    """Numbers and nested lists for JSON; non-finite numbers become null."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return jsonable(value.tolist())
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        number = float(value)
-        return number if math.isfinite(number) else None
-    return value
+    """Numbers and nested lists for JSON; non-finite numbers become null, explained under
+    "nonfinite" in a document (`views.document`, shared with the API's to_dict())."""
+    from diffcli.views.document import plain, plain_value
 
-
-def has_nonfinite(value: Any) -> bool:
-    """Whether a number of `value` (a number, an array, a list or {name: value}) is inf or nan."""
-    if isinstance(value, dict):
-        return any(has_nonfinite(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(has_nonfinite(v) for v in value)
-    try:
-        return not bool(np.isfinite(np.asarray(value, dtype=np.float64)).all())
-    except (TypeError, ValueError):
-        return False
+    return plain(value) if isinstance(value, dict) else plain_value(value)
 
 
 def json_text(document: Any, indent: int | None = None) -> str:
@@ -165,26 +137,6 @@ def status_text(status: str, message: str | None) -> str:
     return status + (f": {message}" if message else "")
 
 
-def method_entries(comparison: Any, key: str, extras: tuple[str, ...]) -> tuple[dict[str, Any], list[str]]:
-    """The `methods` of a --json document, and a warning for each result with numbers that are null there.
-
-    A method that ran gives its result under `key`, its errors and the `extras` it has
-    (step, passes, …); one that did not gives its status and message.
-    """
-    methods: dict[str, Any] = {}
-    for name, m in comparison.methods.items():
-        entry: dict[str, Any] = {"status": m.status, "seconds": m.seconds}
-        if m.status == "ok":
-            entry.update({key: m.result, "error": m.error, "rel_error": m.rel_error})
-            entry.update({extra: m.extra[extra] for extra in extras if extra in m.extra})
-        else:
-            entry["message"] = m.message
-        methods[name] = entry
-    nonfinite = [f"{name}: some values are not finite (null in JSON)" for name, m in comparison.methods.items()
-                 if m.status == "ok" and has_nonfinite(m.result)]
-    return methods, nonfinite
-
-
 def number(value: Any, digits: int = 15) -> str:
     """A number the way a person reads it: 5.25, not 5.250000000000000; arrays as arrays."""
     array = np.asarray(value, dtype=np.float64)
@@ -195,10 +147,13 @@ def number(value: Any, digits: int = 15) -> str:
 
 
 def error_text(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return "0" if value == 0 else f"{value:.1e}"
+    """An error as every table shows it (views.tables, also the tables people paste)."""
+    from diffcli.views.tables import error_cell
+
+    return error_cell(value)
 
 
 def seconds_text(seconds: float) -> str:
-    return f"{seconds * 1e3:.2f} ms" if seconds < 1 else f"{seconds:.2f} s"
+    from diffcli.views.tables import seconds_cell
+
+    return seconds_cell(seconds)

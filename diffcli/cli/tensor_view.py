@@ -105,17 +105,11 @@ def render_derivative(point: dict[str, Any], derivative: Derivative) -> None:
     reference = comparison.methods.get(comparison.reference) if comparison.reference else None
     if reference is not None:
         _render_result(kind, reference.result, derivative)
-    summary = Table(show_header=True, header_style="bold")
-    for label in ("method", "passes", "‖error‖∞", "rel error", "time"):
-        summary.add_column(label, justify="left" if label == "method" else "right", no_wrap=label != "passes")
-    for name, m in comparison.methods.items():
-        label = _label(name, comparison.reference)
-        if m.status != "ok":
-            summary.add_row(label, status_text(m.status, m.message), "—", "—", seconds_text(m.seconds))
-            continue
-        passes = m.extra.get("passes")
-        summary.add_row(label, "" if passes is None else str(passes), error_text(m.error), error_text(m.rel_error),
-                        seconds_text(m.seconds))
+    from diffcli.cli.paste import rich_table
+    from diffcli.views.tables import summary_grid
+
+    summary = rich_table(summary_grid(derivative))
+    summary.columns[1].no_wrap = False  # 'skipped: needs the whole …-entry Jacobian' may wrap
     console.print(summary)
 
 
@@ -132,16 +126,8 @@ def _render_result(kind: str, result: Any, derivative: Derivative) -> None:
         else:
             console.print(table)
         return
-    if kind == "jvp":
-        names = _output_names(derivative)
-        lines = [(f"J·v for {name}" if len(names) > 1 else "J·v", t) for name, t in zip(names, result)]
-    else:
-        lines = [(f"uᵀJ for {name}", result[name]) for name in derivative.comparison.wrt]
+    from diffcli.views.tables import result_lines
+
     console.print(f"from {reference}:", markup=False)
-    for label, value in lines:
+    for label, value in result_lines(derivative):
         console.print(_hanging(label, value), markup=False)
-
-
-def _output_names(derivative: Derivative) -> list[str]:
-    value = derivative.comparison.value
-    return [f"f{k + 1}" for k in range(len(value))] if isinstance(value, list) else ["f"]

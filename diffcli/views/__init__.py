@@ -4,5 +4,5 @@
 Wengert list with tangents or adjoints; `draw` the computation graph (tree, DOT,
 Mermaid); `formula` the SymPy derivative beside the AD graph's size; `taylor` Taylor
 coefficients by repeated forward mode; `sweep` finite-difference error against the
-step, and `sweep_plot` its picture. Built on `diffcli.ad` and `diffcli.checks`.
+step; `plots` the lesson's pictures (matplotlib). Built on `diffcli.ad` and `diffcli.checks`.
 """

@@ -4,8 +4,9 @@ The graph is hash-consed, so a shared subexpression is one node and is drawn onc
 in DOT and Mermaid it has several outgoing edges; in the tree it is expanded the
 first time and referred to (`↑ name`) afterwards. At a point, each node carries its
 value and its adjoint ∂f/∂vᵢ — the `grad_fn` chain of a define-by-run framework made
-visible. Everything here returns text or plain data; rendering an image through the
-Graphviz `dot` program is `render_image`.
+visible; at a point each edge carries its local derivative ∂to/∂from (`Partial`), so
+the picture is the backward pass. Everything here returns text or plain data; images
+are drawn by `views.plots.graph` (Graphviz when installed, else matplotlib).
 
 >>> from diffcli.ad.parse import parse
 >>> g = parse("a*(a+b)")
@@ -19,28 +20,21 @@ v2 = *
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from diffcli.errors import DiffcliError, UsageError
 from diffcli.ad.evaluate import Point, evaluate, is_finite, nonfinite_reason
 from diffcli.ad.graph import Graph
-from diffcli.ad.ops import PRIMITIVES
+from diffcli.ad.ops import MINUS_ONE, ONE, PRIMITIVES, vjp_rule
 from diffcli.views.naming import constant_text, node_expression, node_names, op_symbol, public_op
 from diffcli.ad.flat import ones_like
 from diffcli.ad.reverse import vjp_sweep
 from diffcli.ad.text import value_text
+from diffcli.views.rule_text import partial_texts
 
 FORMATS = ("tree", "dot", "mermaid", "json")
-IMAGE_SUFFIXES = (".svg", ".png", ".pdf")
-GRAPHVIZ_HINT = ("Graphviz's `dot` program is needed to render images; install it "
-                 "(apt install graphviz, brew install graphviz, conda install graphviz) "
-                 "or write the DOT text with --output FILE.dot and render it elsewhere")
 
 
 @dataclass
@@ -56,6 +50,25 @@ class Node:
     output: bool = False
     value: Any = None
     adjoint: Any = None
+    partials: list["Partial | None"] = field(default_factory=list)  # at a point: one per input
+
+
+@dataclass
+class Partial:
+    """The local derivative ∂node/∂input on one edge: as a formula over the names, and its value."""
+
+    of: str
+    by: str
+    formula: str | None  # 'a' for ∂d/∂c of d = a*c; None when the op has no one-line rule
+    value: Any
+
+    def label(self) -> str:
+        """'∂d/∂c = a = 2' (the formula left out when it is the number itself)."""
+        number = value_text(self.value, 6, entry_digits=4)
+        shown = [f"∂{_atom(self.of)}/∂{_atom(self.by)}"]
+        if self.formula is not None and self.formula != number:
+            shown.append(self.formula)
+        return " = ".join([*shown, number])
 
 
 @dataclass
@@ -69,12 +82,17 @@ class Picture:
 
     def edges(self) -> list[tuple[int, int, int | None]]:
         """(from, to, argument number or None when the op is symmetric)."""
+        return [(source, target, argument) for source, target, argument, _ in self.edges_with_partials()]
+
+    def edges_with_partials(self) -> list[tuple[int, int, int | None, Partial | None]]:
+        """The edges, each with its local derivative ∂to/∂from at the point (None without one)."""
         result = []
         for node in self.nodes:
             # The inputs of a commutative op may be swapped: its edges need no argument numbers.
             numbered = len(node.inputs) > 1 and not PRIMITIVES[node.op].commutative
             for position, parent in enumerate(node.inputs):
-                result.append((parent, node.id, position + 1 if numbered else None))
+                partial = node.partials[position] if position < len(node.partials) else None
+                result.append((parent, node.id, position + 1 if numbered else None, partial))
         return result
 
 
@@ -117,8 +135,68 @@ def describe(graph: Graph, point: Point | None = None, wrt: list[str] | None = N
             output=node in roots,
             value=values[node] if values is not None else None,
             adjoint=adjoints[node] if adjoints is not None else None,
+            partials=local_partials(graph, node, names, values) if values is not None else [],
         ))
     return Picture(nodes, roots, point is not None, notes)
+
+
+def _atom(name: str) -> str:
+    """A node name ready to follow ∂: '∂f/∂y' (a gradient graph's node) in parentheses."""
+    return f"({name})" if any(ch in name for ch in "/ ") else name
+
+
+def local_partials(graph: Graph, node: int, names: dict[int, str], values: list[Any]) -> list[Partial | None]:
+    """∂node/∂input at the point for each input edge: what the backward pass multiplies by there.
+
+    Elementwise ops read their partials from the op table (the same rule AD runs, also
+    written as a formula by `rule_text`); a structural op with a scalar result and a
+    scalar input gets the number from its VJP rule with cotangent 1. Tensor-to-tensor
+    edges are Jacobians, too big for a label: None.
+    """
+    op = graph.ops[node]
+    if op in ("var", "const"):
+        return []
+    primitive = PRIMITIVES[op]
+    parents = graph.inputs[node]
+    args = [values[j] for j in parents]
+    ans = values[node]
+    texts = partial_texts(graph, node, names, values) if primitive.partials is not None else None
+    result: list[Partial | None] = []
+    with np.errstate(all="ignore"):
+        for k, parent in enumerate(parents):
+            of, by = names.get(node, "f"), names.get(parent, constant_text(graph.attr(parent, "value"))
+                                                    if graph.ops[parent] == "const" else f"#{parent}")
+            if graph.ops[parent] == "const":  # nothing flows back into a number: no label
+                result.append(None)
+                continue
+            if not primitive.differentiable:
+                result.append(Partial(of, by, None, np.float64(0.0)))
+                continue
+            value = _partial_value(primitive, k, ans, args, dict(graph.attrs[node]))
+            if value is None:
+                result.append(None)
+                continue
+            formula = texts[k] if texts is not None else None
+            formula = {ONE: "1", MINUS_ONE: "-1"}.get(formula, formula) if isinstance(formula, str) else None
+            result.append(Partial(of, by, formula, value))
+    return result
+
+
+def _partial_value(primitive: Any, k: int, ans: Any, args: list[Any], attrs: dict[str, Any]) -> Any:
+    if primitive.partials is not None:
+        rule = primitive.partials[k]
+        partial = rule(ans, *args) if rule is not None else np.float64(0.0)
+        partial = {ONE: 1.0, MINUS_ONE: -1.0}.get(partial, partial) if isinstance(partial, str) else partial
+        # Broadcast to the result's shape: x*2 with x a vector has partial 2 in every entry.
+        return np.broadcast_to(np.asarray(partial, dtype=np.float64), np.shape(ans)) if np.ndim(ans) else \
+            np.float64(partial)
+    if np.ndim(ans) or np.ndim(args[k]):
+        return None
+    rule = vjp_rule(primitive, k)
+    if rule is None:
+        return np.float64(0.0)
+    contribution = rule(np.float64(1.0), ans, *args, **attrs)
+    return np.float64(0.0) if contribution is None else np.float64(contribution)
 
 
 # ----------------------------------------------------------------------- text forms
@@ -180,8 +258,9 @@ def dot_text(picture: Picture) -> str:
         shape = {"var": "ellipse", "const": "plaintext"}.get(node.op, "box")
         extra = ", peripheries=2" if node.output else ""
         lines.append(f"  n{node.id} [label={_dot_quote(label)}, shape={shape}{extra}];")
-    for source, target, argument in picture.edges():
-        label = f" [label={_dot_quote(str(argument))}]" if argument is not None else ""
+    for source, target, argument, partial in picture.edges_with_partials():
+        texts = ([f"({argument})"] if argument is not None else []) + ([partial.label()] if partial else [])
+        label = f" [label={_dot_quote(' '.join(texts))}]" if texts else ""
         lines.append(f"  n{source} -> n{target}{label};")
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -220,23 +299,12 @@ def json_data(picture: Picture) -> dict[str, Any]:
             if node.adjoint is not None:
                 entry["adjoint"] = node.adjoint
         nodes.append(entry)
-    edges = [{"from": s, "to": t, "arg": a} for s, t, a in picture.edges()]
+    edges = []
+    for source, target, argument, partial in picture.edges_with_partials():
+        edge: dict[str, Any] = {"from": source, "to": target, "arg": argument}
+        if picture.at_point:
+            # ∂to/∂from at the point: what the backward pass multiplies the adjoint by on this edge.
+            edge["partial"] = partial.value if partial is not None else None
+            edge["partial_expr"] = partial.formula if partial is not None else None
+        edges.append(edge)
     return {"nodes": nodes, "edges": edges, "outputs": picture.outputs}
-
-
-def render_image(dot: str, path: Path) -> None:
-    """Write an SVG/PNG/PDF of the DOT text with Graphviz; a clear error when it is missing."""
-    suffix = path.suffix.lower()
-    if suffix not in IMAGE_SUFFIXES:
-        raise UsageError(f"--output: cannot render '{suffix or path.name}' images (use .svg, .png or .pdf)")
-    program = shutil.which("dot")
-    if program is None:
-        raise DiffcliError(GRAPHVIZ_HINT)
-    try:
-        completed = subprocess.run([program, f"-T{suffix[1:]}", "-o", str(path)], input=dot, text=True,
-                                   capture_output=True, timeout=120)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise DiffcliError(f"Graphviz failed to run: {error}") from None
-    if completed.returncode != 0:
-        reason = (completed.stderr.strip().splitlines() or ["no message"])[0]
-        raise DiffcliError(f"Graphviz could not render {path}: {reason}")

@@ -80,7 +80,8 @@ def test_trace_of_product_gradient_wrt_a_is_b_transpose():
 def test_vjp_of_scaling_by_1024():
     from diffcli import vjp
 
-    assert vjp("x*1024", {"x": [1.0, 2.0, 3.0]}, [0.1, 1.0, 0.0001])["x"].tolist() == [102.4, 1024.0, 0.1024]
+    result = vjp("x*1024", {"x": [1.0, 2.0, 3.0]}, [0.1, 1.0, 0.0001], method="reverse")
+    assert result.result["x"].tolist() == [102.4, 1024.0, 0.1024]
 
 
 def test_hessian_of_quadratic_form_is_a_plus_a_transpose():

@@ -99,8 +99,9 @@ def test_in_process_runner(cli):
 def test_readme_test_command_is_what_ci_runs(repo_root):
     readme = (repo_root / "README.md").read_text().splitlines()
     ci = (repo_root / ".ci" / "run").read_text()
-    test_command = next(line for line in readme[:8] if "pytest" in line)
-    assert readme.index(test_command) == 4  # the second of the two set-up commands
+    block = readme.index("```")  # the first code block holds the two set-up commands, and nothing else
+    assert readme[block + 3] == "```"
+    test_command = readme[block + 2]  # the second of the two set-up commands
     assert "pytest" in test_command
     assert test_command.strip() in ci
 
@@ -108,7 +109,7 @@ def test_readme_test_command_is_what_ci_runs(repo_root):
 # A formula may start with '-' (max f is min −f): read as the formula wherever one is expected.
 MINUS_FORMULA = {
     "grad": (["--at", "x=3", "-m", "reverse"], lambda d: d["methods"]["reverse"]["grad"] == {"x": -6.0}),
-    "jvp": (["--at", "x=3", "--dir", "x=1", "-m", "forward"], lambda d: d["methods"]["forward"]["jvp"] == [-6.0]),
+    "jvp": (["--at", "x=3", "--dir", "x=1", "-m", "forward"], lambda d: d["methods"]["forward"]["jvp"] == -6.0),
     "vjp": (["--at", "x=3", "-u", "1", "-m", "reverse"], lambda d: d["methods"]["reverse"]["vjp"] == {"x": -6.0}),
     "jacobian": (["--at", "x=3", "-m", "reverse"], lambda d: d["methods"]["reverse"]["jacobian"] == [[-6.0]]),
     "hessian": (["--at", "x=3", "-m", "forward"], lambda d: d["methods"]["forward-over-reverse"]["hessian"] == [[-2.0]]),

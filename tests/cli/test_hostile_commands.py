@@ -150,7 +150,7 @@ def test_matrix_methods_are_skipped_for_a_huge_jvp(checked_cli):
     result = checked_cli("jvp", "2*x", "--at", f"x={TEN_THOUSAND_ONES}", "--dir", "x=1", "--json")
     assert result.exit_code == 0
     methods = json.loads(result.stdout)["methods"]
-    assert methods["forward"]["jvp"] == [[2.0] * 10_000]
+    assert methods["forward"]["jvp"] == [2.0] * 10_000  # one output: its J·v, as the table shows it
     assert methods["reverse"]["status"] == "skipped"
     assert "100,000,000-entry Jacobian" in methods["reverse"]["message"]
 

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import numpy as np
 import typer
 from rich.table import Table
 
-from diffcli.errors import UsageError
-from diffcli.cli.common import AtOption, ExprArgument, JsonOption, LetOption, WrtOption, out, print_json, warn
-from diffcli.cli.structure import load_structure
-from diffcli.views.formula import MAX_ORDER, derivative_formulas, function_sizes
+from diffcli.cli.working import sympy_status
+from diffcli.cli.common import AtOption, ExprArgument, JsonOption, LetOption, WrtOption, out, print_json, read_expression, warn
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -47,40 +44,14 @@ def diff_command(
     subexpression; SymPy's tree writes shared terms out each time (expression swell),
     CSE shares them again. --let constants are substituted into the formula.
     """
-    if not 1 <= order <= MAX_ORDER:
-        raise UsageError(f"--order must be between 1 and {MAX_ORDER}")
-    if not symbolic_timeout > 0:
-        raise UsageError("--symbolic-timeout must be a positive number of seconds")
-    problem, _ = load_structure(expr, at, let, wrt)
-    graph = problem.graph
-    if len(graph.outputs) != 1:
-        raise UsageError("diff needs a single formula; differentiate one entry of the list at a time")
-    tensors = [name for name in problem.point if np.ndim(problem.point[name]) != 0 and name in graph.variables]
-    if tensors:
-        raise UsageError(f"diff prints formulas for scalar variables, but '{tensors[0]}' is a tensor; use grad")
-    if not problem.wrt:
-        raise UsageError("the formula has no variable to differentiate")
-    constants = {name: problem.point[name] for name in problem.constants}
-    formulas = derivative_formulas(graph, problem.point, problem.wrt, order, constants=constants,
-                                   timeout=symbolic_timeout, simplify=simplify)
-    f_graph, f_tree = function_sizes(graph, symbolic_timeout)
-    # A program's graph is the path it takes at --at: say so, its formula holds only there.
-    count = len(graph.decisions)
-    path = [f"the program's path at this point ({count} decision{'s' if count > 1 else ''} of its if/while/range): "
-            "the formulas hold where it takes the same path"] if graph.decisions else []
+    from diffcli import api
+
+    with sympy_status(None, json_output):
+        result = api.diff(read_expression(expr), at, let=let, wrt=wrt, order=order, simplify=simplify,
+                          symbolic_timeout=symbolic_timeout, quiet=True)
+    formulas, (f_graph, f_tree) = result.formulas, result.sizes
     if json_output:
-        print_json({
-            "expr": problem.expr, "order": order, "wrt": problem.wrt,
-            "derivatives": {f.variable: f.text for f in formulas},
-            "latex": {f.variable: f.latex for f in formulas},
-            "simplified": {f.variable: f.simplified for f in formulas},
-            "sizes": {"function": {"ad_graph": f_graph, "sympy": f_tree},
-                      **{f.variable: {"ad_graph": f.ad_size, "sympy": f.sympy_size, "sympy_cse": f.sympy_cse_size,
-                                      "simplified": f.simplified_size} for f in formulas}},
-            "ad_programs": {f.variable: f.ad_program for f in formulas},
-            "status": {f.variable: f.status for f in formulas},
-            "warnings": path + [f"{f.variable}: {f.message}" for f in formulas if f.message],
-        })
+        print_json(result.to_dict())
         return
     console = out()
     mark = "" if order == 1 else ("²" if order == 2 else f"^{order}")
@@ -105,11 +76,8 @@ def diff_command(
         table.add_row(f"∂{mark}f/∂{f.variable}{mark}", str(f.ad_size), _count(f.sympy_size), _count(f.sympy_cse_size),
                       _count(f.simplified_size))
     console.print(table)
-    for message in path:
+    for message in result.warnings:
         warn(message)
-    for f in formulas:
-        if f.message:
-            warn(f"{f.variable}: {f.message}")
 
 
 def _count(size: int | None) -> str:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
-from diffcli.ad.inputs import read_assignments
-from diffcli.ad.program import retained_gradients
+from diffcli.checks.compare import Comparison
 from diffcli.errors import UsageError
-from diffcli.checks.compare import Comparison, compare_gradient
-from diffcli.cli.common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption,
-                                RichardsonOption, TimeoutOption, WrtOption, apply_check, error_text, load_problem,
-                                method_entries, number, out, print_json, read_methods, seconds_text, status_text, warn)
+from diffcli.cli.working import sympy_status
+from diffcli.cli.common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
+                     TimeoutOption, WrtOption, apply_check, load_problem, number, out,
+                     print_json, read_methods, warn)
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -28,6 +28,8 @@ EXAMPLES = """
   diffcli grad "mean(3*(x+2)**2)" --at "x=[[1,1],[1,1]]"
 
   diffcli grad "x*y + sin(x)" --at-file points.csv --format csv
+
+  diffcli grad "x**2 + 3*y**2" --at x=1,y=0.5 --plot grad.png      # contours, ∇f, steepest ascent
 """
 
 
@@ -42,57 +44,81 @@ def grad(
     symbolic_timeout: TimeoutOption = 5.0,
     check: CheckOption = None,
     json_output: JsonOption = False,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", metavar="FILE", dir_okay=False,
+        help="Also write the result (the reference method's) to FILE.npy, FILE.csv or FILE.json.")] = None,
     at_file: Annotated[Optional[str], typer.Option("--at-file", metavar="POINTS.csv", help="A CSV of points (header: variable names, one point per row; or .npy/.parquet with named columns): f and ∇f at each, by reverse mode: ∇f traced once as a graph, then evaluated over all points in vectorised chunks.")] = None,
     backend: Annotated[str, typer.Option("--backend", metavar="auto|numpy|jit", help="With --at-file: NumPy ufuncs over chunks, or one loop compiled by Numba (pip install \"diffcli[jit]\"); auto compiles for very large batches.")] = "auto",
-    output_format: Annotated[str, typer.Option("--format", metavar="table|csv|npy|parquet", help="With --at-file: a table, CSV, or binary .npy/.parquet (for large batches; parquet needs pyarrow).")] = "table",
+    output_format: Annotated[str, typer.Option(
+        "--format", metavar="table|markdown|latex|csv|npy|parquet",
+        help="At one point: table (the terminal), markdown or latex (to paste). With --at-file: a table, CSV, or "
+             "binary .npy/.parquet (for large batches; parquet needs pyarrow).")] = "table",
     retain: Annotated[bool, typer.Option("--retain", help="Also the gradient with respect to every variable the program assigns (its last assignment), like PyTorch's retain_grad; JSON: \"retained\".")] = False,
+    plot: Annotated[Optional[Path], typer.Option(
+        "--plot", metavar="FILE", dir_okay=False,
+        help="Draw the picture to FILE.png|svg|pdf|jpg (needs matplotlib): two variables, contours of f with ∇f "
+             "and the steepest ascent; one variable, f with its tangent and secants.")] = None,
 ) -> None:
     """The gradient of a scalar formula at a point, by forward AD, reverse AD, central differences and SymPy.
 
     Each row is one method; each column one variable; the errors are measured against
     the reference (SymPy when it finishes, else reverse-mode AD).
     """
-    methods, explicit = read_methods(method, check, symbolic_timeout)
-    if retain and (at_file is not None or output_format != "table"):
-        raise UsageError("--retain works at one point (--at), not with --at-file")
-    if at_file is not None or output_format != "table" or backend != "auto":
-        from diffcli.cli.batch_view import run_batch  # Rich's tables and the batch core: not on the --json path
+    from diffcli import api
+    from diffcli.ad.program import retained_gradients
+    from diffcli.cli.paste import FORMATS, check_format
 
-        return run_batch(expr, at_file, at, read_assignments(let, "--let"), wrt, methods, output_format, json_output, backend)
+    methods, explicit = read_methods(method, check, symbolic_timeout)
+    if retain and (at_file is not None or output_format not in FORMATS):
+        raise UsageError("--retain works at one point (--at), not with --at-file")
+    if at_file is not None or output_format not in FORMATS or backend != "auto":
+        from diffcli.ad.inputs import read_assignments
+        from diffcli.cli.batch_view import run_batch
+
+        return run_batch(expr, at_file, at, read_assignments(let, "--let"), wrt, methods, output_format, json_output,
+                         backend)
+    if plot is not None:
+        from diffcli.views.plots import files
+
+        files.check_path(plot, "--plot")
+        files.require_matplotlib("--plot")
+    check_format(output_format, json_output)
+    if output is not None:
+        from diffcli.views import export
+
+        export.check_path(output)
     problem = load_problem(expr, at, let, wrt)
-    comparison = compare_gradient(problem, methods, h=h, richardson=richardson,
-                                  symbolic_timeout=symbolic_timeout, explicit=explicit)
+    if plot is not None:
+        from diffcli.ad.problem import require_scalar
+        from diffcli.views.plots import gradient
+
+        require_scalar(problem.graph, "--plot")
+        gradient.check_plottable(problem.point, problem.wrt, "--plot", one=True)
+    with sympy_status(methods, json_output):
+        comparison = api.grad(problem, method=methods if explicit else None, h=h, richardson=richardson,
+                              symbolic_timeout=symbolic_timeout, quiet=True).comparison
+    if output is not None:
+        export.write(export.gradient_tensor(problem.point, comparison), output)
     retained = retained_gradients(problem.expr, problem.point) if retain else None
     if json_output:
+        from diffcli.views.reports import grad_document
+
         document = grad_document(problem.expr, problem.point, comparison)
         if retained is not None:
             document["retained"] = retained
         print_json(document)
         shown: set[str] = set()
     else:
-        render_grad(problem.point, comparison)
-        if retained is not None:
+        render_grad(problem.point, comparison, output_format)
+        if retained is not None and output_format == "table":
             render_retained(retained)
-        shown = {kink.message() for kink in comparison.kinks}  # already under the table
+        shown = {kink.message() for kink in comparison.kinks} if output_format == "table" else set()
     for message in comparison.warnings:
         if message not in shown:
             warn(message)
+    if plot is not None:
+        gradient.draw(problem.graph, problem.point, problem.wrt, plot)
     apply_check(comparison, check)
-
-
-def grad_document(expr: str, point: dict[str, Any], comparison: Comparison) -> dict[str, Any]:
-    """The `--json` document of DESIGN §4."""
-    methods, nonfinite = method_entries(comparison, "grad", ("step", "error_estimate", "passes"))
-    return {
-        "expr": expr,
-        "at": point,
-        "wrt": comparison.wrt,
-        "value": comparison.value,
-        "methods": methods,
-        "reference": comparison.reference,
-        "kinks": [{"where": k.where, "left": k.left, "right": k.right} for k in comparison.kinks],
-        "warnings": comparison.warnings + nonfinite,
-    }
 
 
 def render_retained(retained: dict[str, Any]) -> None:
@@ -108,44 +134,23 @@ def render_retained(retained: dict[str, Any]) -> None:
         console.print(label + text, markup=False, highlight=False)
 
 
-def render_grad(point: dict[str, Any], comparison: Comparison) -> None:
-    from rich.table import Table  # the table's modules stay off the --json path
-
+def render_grad(point: dict[str, Any], comparison: Comparison, fmt: str = "table") -> None:
+    from diffcli.cli.paste import rich_table, write
     from diffcli.cli.tensor_view import has_tensor, render_tensor_grad
+    from diffcli.views.tables import gradient_grid
 
     from diffcli.cli.gradient_rows import BY_VARIABLE_FROM, render_by_variable
 
-    if has_tensor(point, comparison.wrt) or len(comparison.wrt) >= BY_VARIABLE_FROM:
+    if fmt == "table" and (has_tensor(point, comparison.wrt) or len(comparison.wrt) >= BY_VARIABLE_FROM):
         (render_tensor_grad if has_tensor(point, comparison.wrt) else render_by_variable)(point, comparison)
         return print_kinks(comparison)
+    grid = gradient_grid(point, comparison)
+    if fmt != "table":
+        write(grid.render(fmt))
+        return
     console = out()
-    shown_point = ", ".join(f"{name}={number(value, 10)}" for name, value in point.items())
-    console.print(f"f({shown_point}) = [bold]{number(comparison.value)}[/bold]")
-    with_steps = any("step" in m.extra for m in comparison.methods.values())
-    table = Table(show_header=True, header_style="bold",
-                  caption=f"errors against {comparison.reference} (*)" if comparison.reference else None)
-    table.add_column("method", no_wrap=True)
-    for name in comparison.wrt:
-        table.add_column(f"∂f/∂{name}", justify="right", no_wrap=True)
-    table.add_column("abs error", justify="right", no_wrap=True)
-    table.add_column("rel error", justify="right", no_wrap=True)
-    if with_steps:
-        table.add_column("step h", justify="right", no_wrap=True)
-    table.add_column("time", justify="right", no_wrap=True)
-    for name, m in comparison.methods.items():
-        label = f"{name} *" if name == comparison.reference else name
-        if m.status != "ok":
-            reason = status_text(m.status, m.message)
-            blanks = [""] * (len(comparison.wrt) - 1 + with_steps)
-            table.add_row(label, reason, *blanks, "—", "—", seconds_text(m.seconds))
-            continue
-        steps = []
-        if with_steps:
-            step = m.extra.get("step")
-            steps = [", ".join(number(step[n], 3) for n in comparison.wrt) if step is not None else ""]
-        table.add_row(label, *[number(m.result[n]) for n in comparison.wrt], error_text(m.error),
-                      error_text(m.rel_error), *steps, seconds_text(m.seconds))
-    console.print(table)
+    console.print(grid.title, markup=False)
+    console.print(rich_table(grid))
     print_kinks(comparison)
 
 

@@ -22,12 +22,15 @@ EXAMPLES = """
 
   diffcli graph "c = a + b; d = a*c" --at a=2,b=3 --format dot > g.dot
 
-  diffcli graph "x*y + sin(x)" --at x=1,y=2 --output g.svg     # needs Graphviz
+  diffcli graph "c = a + b; d = a*c" --at a=2,b=3 --output g.png   # the backward pass, drawn
+
+  diffcli graph "x*y + sin(x)" --at x=1,y=2 --format svg > g.svg
 
   diffcli graph "x**2*y" --grad --format mermaid               # the gradient is a graph too
 """
 
 _SUFFIX_FORMAT = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".json": "json", ".txt": "tree"}
+IMAGE_FORMATS = ("svg", "png", "pdf", "jpg")
 
 
 def graph_command(
@@ -36,17 +39,19 @@ def graph_command(
     let: LetOption = None,
     wrt: WrtOption = None,
     fmt: Annotated[Optional[str], typer.Option(
-        "--format", "-f", help="tree, dot, mermaid or json (default: tree, or from --output's suffix).")] = None,
+        "--format", "-f", help="tree, dot, mermaid, json, or an image: svg, png, pdf, jpg "
+                               "(default: tree, or from --output's suffix).")] = None,
     output: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", help="Write to FILE: .svg/.png/.pdf render through Graphviz; .dot/.gv/.mmd/.json/.txt "
-                               "write text.", dir_okay=False)] = None,
+        "--output", "-o", help="Write to FILE: .svg/.png/.pdf/.jpg draw the picture (Graphviz when installed, "
+                               "else matplotlib); .dot/.gv/.mmd/.json/.txt write text.", dir_okay=False)] = None,
     gradient: Annotated[bool, typer.Option(
         "--grad", help="Draw the reverse-mode gradient graph (its outputs are ∂f/∂x for each variable).")] = False,
     json_output: JsonOption = False,
 ) -> None:
     """The computation graph of a formula, each shared subexpression drawn once.
 
-    With --at every node shows its value and its adjoint ∂f/∂vᵢ (the grad_fn chain).
+    With --at every node shows its value and its adjoint ∂f/∂vᵢ, and every edge its local
+    derivative ∂(to)/∂(from): the picture is the backward pass (the grad_fn chain).
     """
     chosen, image = _choose_format(fmt, output, json_output)
     picture = _picture(expr, at, let, wrt, gradient)
@@ -55,10 +60,17 @@ def graph_command(
     if chosen == "json" and output is None:
         print_json(draw.json_data(picture))
         return
-    text = _text(picture, chosen)
     if image:
-        draw.render_image(text, output)
-    elif output is not None:
+        from diffcli.views.plots import graph as graph_picture
+
+        if output is not None:
+            graph_picture.render(picture, output)
+        else:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(graph_picture.image_bytes(picture, f".{chosen}"))
+        return
+    text = _text(picture, chosen)
+    if output is not None:
         try:
             output.write_text(text)
         except OSError as error:
@@ -71,17 +83,24 @@ def _choose_format(fmt: Optional[str], output: Optional[Path], json_output: bool
     """The text format to produce, and whether it is then rendered to an image."""
     if json_output and fmt not in (None, "json"):
         raise UsageError(f"--json and --format {fmt} ask for two different outputs; choose one")
-    if fmt is not None and fmt not in draw.FORMATS:
-        raise UsageError(f"--format: unknown format '{fmt}' (choose from {', '.join(draw.FORMATS)})")
+    if fmt is not None and fmt not in draw.FORMATS + IMAGE_FORMATS:
+        raise UsageError(f"--format: unknown format '{fmt}' (choose from {', '.join(draw.FORMATS + IMAGE_FORMATS)})")
     suffix = output.suffix.lower() if output is not None else ""
-    image = suffix in draw.IMAGE_SUFFIXES
+    image = suffix in (".svg", ".png", ".pdf", ".jpg", ".jpeg")
     if output is not None and not image and suffix not in _SUFFIX_FORMAT:
         raise UsageError(f"--output: unknown file type '{output.suffix or output.name}' "
-                         "(use .svg, .png, .pdf, .dot, .gv, .mmd, .json or .txt)")
+                         "(use .svg, .png, .pdf, .jpg, .dot, .gv, .mmd, .json or .txt)")
     if image:
-        if fmt not in (None, "dot") or json_output:
-            raise UsageError(f"--output {output.name}: an image is drawn from DOT; leave out --format/--json")
-        return "dot", True
+        if fmt not in (None, suffix.lstrip(".").replace("jpeg", "jpg")) or json_output:
+            raise UsageError(f"--output {output.name}: draws the picture; leave out --format/--json "
+                             "(or use --format dot with a .dot file)")
+        return suffix.lstrip("."), True
+    if fmt in IMAGE_FORMATS:
+        if output is not None:
+            raise UsageError(f"--format {fmt}: write it to a .{fmt} file (--output g.{fmt})")
+        if fmt != "svg" and sys.stdout.isatty():
+            raise UsageError(f"--format {fmt} is binary: add --output FILE.{fmt} or redirect to a file")
+        return fmt, True
     chosen = "json" if json_output else fmt or _SUFFIX_FORMAT.get(suffix, "tree")
     return chosen, False
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 
 from diffcli.errors import UsageError
-from diffcli.checks.compare import compare_jacobian
+from diffcli.cli.working import sympy_status
 from diffcli.cli.common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
                      TimeoutOption, WrtOption, load_problem, read_methods)
 from diffcli.cli.family import finish
+from diffcli.cli.paste import FormatOption, check_format
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -21,9 +23,6 @@ EXAMPLES = """
 
   diffcli jacobian "A @ x" --at "x=[1,2]" --let "A=[[1,2],[3,4]]" --json | jq .methods.reverse.jacobian
 """
-
-MODES = {"forward": ("forward",), "reverse": ("reverse",), "both": ("forward", "reverse")}
-
 
 def jacobian(
     expr: ExprArgument,
@@ -38,17 +37,28 @@ def jacobian(
     symbolic_timeout: TimeoutOption = 5.0,
     check: CheckOption = None,
     json_output: JsonOption = False,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", metavar="FILE", dir_okay=False,
+        help="Also write the result (the reference method's) to FILE.npy, FILE.csv or FILE.json.")] = None,
+    output_format: FormatOption = "table",
 ) -> None:
     """The Jacobian of a vector formula (rows: output entries, columns: input entries).
 
     The table reports how many sweeps each AD mode took and how long: forward mode
     needs one per input entry, reverse mode one per output entry.
     """
-    if mode not in MODES:
+    from diffcli import api
+
+    if mode not in api.JACOBIAN_MODES:
         raise UsageError(f"--mode: expected forward, reverse or both, got '{mode}'")
+    check_format(output_format, json_output)
+    if output is not None:
+        from diffcli.views.export import check_path
+
+        check_path(output)
     methods, explicit = read_methods(method, check, symbolic_timeout)
-    methods = [m for m in methods if m not in ("forward", "reverse") or m in MODES[mode]]
     problem = load_problem(expr, at, let, wrt)
-    derivative = compare_jacobian(problem, methods, h=h, richardson=richardson, symbolic_timeout=symbolic_timeout,
-                                  explicit=explicit)
-    finish(problem.expr, problem.point, derivative, json_output, check, {"mode": mode})
+    with sympy_status(methods, json_output):
+        derivative = api.jacobian(problem, mode=mode, method=methods if explicit else None, h=h, richardson=richardson,
+                                  symbolic_timeout=symbolic_timeout, quiet=True).derivative
+    finish(problem.expr, problem.point, derivative, json_output, check, {"mode": mode}, fmt=output_format, output=output)

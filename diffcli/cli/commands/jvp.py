@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from diffcli.errors import UsageError
 from diffcli.ad.inputs import read_assignments
-from diffcli.checks.compare import compare_jvp
+from diffcli.cli.working import sympy_status
 from diffcli.cli.common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
                      TimeoutOption, WrtOption, load_problem, read_methods)
 from diffcli.cli.family import finish
+from diffcli.cli.paste import FormatOption, check_format
+
+def _unit_note(extra: dict) -> str | None:
+    """The line under the table when --dir is not a unit vector: J·v along v/‖v‖ too."""
+    from diffcli.cli.tensor_view import compact
+    from diffcli.views.directional import UNIT_TOLERANCE
+
+    if extra.get("unit_jvp") is None or abs(extra["dir_norm"] - 1) <= UNIT_TOLERANCE:
+        return None
+    unit = ", ".join(f"{name}={compact(value)}" for name, value in extra["unit_dir"].items())
+    return (f"--dir is not a unit vector (‖v‖ = {extra['dir_norm']:.6g}): J·v above is along v itself; along the "
+            f"unit direction v/‖v‖ ({unit}) the directional derivative is {compact(extra['unit_jvp'])}")
+
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -21,6 +34,8 @@ EXAMPLES = """
   diffcli jvp "A @ x" --at "x=[1,2]" --let "A=[[1,2],[3,4]]" --dir "x=[1,0]"     # first column of A
 
   diffcli jvp "x**2" --at "x=[1,2,3]" --dir "x=[1,1,1]" --json | jq .methods.forward.jvp
+
+  diffcli jvp "x**2 + 3*y**2" --at x=1,y=0.5 --dir x=1,y=1 --plot dir.png
 """
 
 
@@ -37,17 +52,48 @@ def jvp(
     symbolic_timeout: TimeoutOption = 5.0,
     check: CheckOption = None,
     json_output: JsonOption = False,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", metavar="FILE", dir_okay=False,
+        help="Also write the result (the reference method's) to FILE.npy, FILE.csv or FILE.json.")] = None,
+    output_format: FormatOption = "table",
+    plot: Annotated[Optional[Path], typer.Option(
+        "--plot", metavar="FILE", dir_okay=False,
+        help="Draw contours of f, ∇f and the direction v/‖v‖ to FILE.png|svg|pdf|jpg (two variables, one output; "
+             "needs matplotlib).")] = None,
 ) -> None:
     """J·v: how every output moves along the direction v — forward mode in one pass.
 
     Reverse mode and SymPy get there through the whole Jacobian; central differences
     through one directional difference.
     """
+    from diffcli.errors import UsageError
+    from diffcli import api
+
     if not direction:
         raise UsageError("--dir is required: the direction v, e.g. --dir x=1,y=0")
+    check_format(output_format, json_output)
+    if output is not None:
+        from diffcli.views.export import check_path
+
+        check_path(output)
     methods, explicit = read_methods(method, check, symbolic_timeout)
+    if plot is not None:
+        from diffcli.views.plots import files
+
+        files.check_path(plot, "--plot")
+        files.require_matplotlib("--plot")
     problem = load_problem(expr, at, let, wrt)
     v = read_assignments(direction, "--dir")
-    derivative = compare_jvp(problem, v, methods, h=h, richardson=richardson, symbolic_timeout=symbolic_timeout,
-                             explicit=explicit)
-    finish(problem.expr, problem.point, derivative, json_output, check, {"dir": v})
+    if plot is not None:
+        from diffcli.ad.problem import require_scalar
+        from diffcli.views.plots import gradient
+
+        require_scalar(problem.graph, "--plot")
+        gradient.check_plottable(problem.point, problem.wrt, "--plot")
+    with sympy_status(methods, json_output):
+        result = api.jvp(problem, direction=v, method=methods if explicit else None, h=h, richardson=richardson,
+                         symbolic_timeout=symbolic_timeout, quiet=True)
+    finish(problem.expr, problem.point, result.derivative, json_output, check, result.extra, fmt=output_format,
+           output=output, note=_unit_note(result.extra))
+    if plot is not None:
+        gradient.draw(problem.graph, problem.point, problem.wrt, plot, direction=v)

@@ -80,7 +80,7 @@ def lagrange(
     exact: Annotated[bool, typer.Option("--exact", help="Also solve ∇L = 0 exactly with SymPy (polynomial systems).")] = False,
     exact_timeout: Annotated[float, typer.Option("--exact-timeout", help="Seconds SymPy may take for --exact.")] = 10.0,
     compare: Annotated[bool, typer.Option("--compare", help="Also run SciPy's SLSQP and trust-constr from the same starts.")] = False,
-    plot: Annotated[Optional[str], typer.Option("--plot", help="Draw contours, constraint and points (two variables) to FILE.png.", metavar="FILE")] = None,
+    plot: Annotated[Optional[str], typer.Option("--plot", help="Draw contours, constraint and points (two variables) to FILE.png|svg|pdf|jpg.", metavar="FILE")] = None,
     sensitivity: Annotated[bool, typer.Option(
         "--sensitivity", help="At the optimum (--max: the largest f), λ of each active constraint beside the "
         "change of the optimal value when its right-hand side c moves (re-solved at c ± δ).")] = False,
@@ -109,6 +109,12 @@ def lagrange(
                                  constants=read_assignments(let, "--let"))
     core.read_starts(start, problem.variables)   # every --start name is a variable
     if plot is not None:
+        from pathlib import Path
+
+        from diffcli.views.plots import files
+
+        files.check_path(Path(plot), "--plot")  # the file types and the missing-matplotlib message of every picture
+        files.require_matplotlib("--plot")
         check_plottable(problem)
     bounds = core.read_box(box_text, problem.variables)
     sense = "max" if maximum else "min" if minimum else None

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from diffcli.errors import UsageError
-from diffcli.ad.problem import require_scalar
-from diffcli.cli.common import (AtOption, ExprArgument, JsonOption, LetOption, WrtOption, error_text, load_problem, number,
-                                out, print_json, warn)
-from diffcli.views.taylor import symbolic_coefficients, taylor_coefficients
+from diffcli.cli.working import sympy_status
+from diffcli.cli.paste import FormatOption, check_format
+from diffcli.cli.common import AtOption, ExprArgument, JsonOption, LetOption, WrtOption, out, print_json, read_expression, warn
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -35,60 +30,29 @@ def taylor_command(
     symbolic: Annotated[bool, typer.Option("--symbolic/--no-symbolic", help="Compare with SymPy's series.")] = True,
     symbolic_timeout: Annotated[float, typer.Option("--symbolic-timeout", help="Seconds SymPy may take.")] = 10.0,
     json_output: JsonOption = False,
+    output_format: FormatOption = "table",
 ) -> None:
     """Taylor coefficients f⁽ᵏ⁾(a)/k!, k = 0…n, by forward mode applied n times (forward over forward).
 
     The expansion is in one variable (--wrt, default the first); the others stay at their
     --at values. SymPy's series gives the exact coefficients to compare with.
     """
-    if not symbolic_timeout > 0:
-        raise UsageError("--symbolic-timeout must be a positive number of seconds")
-    problem = load_problem(expr, at, let, wrt)
-    require_scalar(problem.graph, "taylor")
-    if len(problem.wrt) != 1 and wrt is not None:
-        raise UsageError("--wrt: taylor expands in one variable; name just one")
-    if not problem.wrt:
-        raise UsageError("the formula has no variable to expand in")
-    variable = problem.wrt[0]
-    series = taylor_coefficients(problem.graph, problem.point, variable, order)
-    reference = symbolic_coefficients(problem.graph, problem.point, variable, order,
-                                      timeout=symbolic_timeout) if symbolic else None
-    errors = ([abs(a - b) for a, b in zip(series.coefficients, reference.values)]
-              if reference is not None and reference.status == "ok" else None)
+    from diffcli import api
+    from diffcli.cli.paste import rich_table, write
+    from diffcli.views.tables import taylor_grid
+
+    check_format(output_format, json_output)
+    with sympy_status(None if symbolic else (), json_output):
+        result = api.taylor(read_expression(expr), at, let=let, wrt=wrt, order=order, symbolic=symbolic,
+                            symbolic_timeout=symbolic_timeout, quiet=True)
     if json_output:
-        _warn_nonfinite(series.coefficients)
-        document = {"expr": problem.expr, "at": problem.point, "variable": variable, "center": series.center,
-                    "order": order, "coefficients": series.coefficients, "derivatives": series.derivatives,
-                    "graph_sizes": series.graph_sizes}
-        if reference is not None:
-            document["symbolic"] = {"status": reference.status, "message": reference.message,
-                                    "coefficients": reference.exact, "values": reference.values,
-                                    "max_error": max(errors) if errors else None}
-        print_json(document)
-        return
-    console = out()
-    console.print(f"Taylor series of {escape(problem.expr)} in {variable} at {variable} = {number(series.center)}, "
-                  f"by forward mode applied {order} time{'s' if order != 1 else ''}")
-    table = Table(show_header=True, header_style="bold")
-    for title in ("k", f"f⁽ᵏ⁾({number(series.center, 6)})", "coefficient cₖ (AD)"):
-        table.add_column(title, justify="right")
-    if reference is not None and reference.status == "ok":
-        table.add_column("SymPy series", justify="right")
-        table.add_column("error", justify="right")
-    table.add_column("graph nodes", justify="right")
-    for k, (derivative, coefficient, size) in enumerate(zip(series.derivatives, series.coefficients,
-                                                            series.graph_sizes)):
-        cells = [str(k), number(derivative), number(coefficient)]
-        if errors is not None:
-            cells += [escape(reference.exact[k]), error_text(errors[k])]
-        table.add_row(*cells, str(size))
-    console.print(table)
-    _warn_nonfinite(series.coefficients)
-    if reference is not None and reference.status != "ok":
-        warn(f"SymPy series: {reference.status}" + (f" ({reference.message})" if reference.message else ""))
-
-
-def _warn_nonfinite(coefficients: list[float]) -> None:
-    bad = [k for k, c in enumerate(coefficients) if not math.isfinite(c)]
-    if bad:
-        warn(f"coefficients from k = {bad[0]} on are not finite (the derivatives overflow or are undefined here)")
+        print_json(result.to_dict())
+    else:
+        grid = taylor_grid(result.series, result.symbolic, order, result.expr)
+        if output_format != "table":
+            write(grid.render(output_format))
+        else:
+            out().print(grid.title, markup=False)
+            out().print(rich_table(grid))
+    for message in result.warnings:
+        warn(message)

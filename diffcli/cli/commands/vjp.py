@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from diffcli.errors import UsageError
 from diffcli.ad.inputs import read_value
-from diffcli.checks.compare import compare_vjp
+from diffcli.cli.working import sympy_status
 from diffcli.cli.common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
                      TimeoutOption, WrtOption, load_problem, read_methods)
 from diffcli.cli.family import finish
+from diffcli.cli.paste import FormatOption, check_format
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -38,17 +39,30 @@ def vjp(
     symbolic_timeout: TimeoutOption = 5.0,
     check: CheckOption = None,
     json_output: JsonOption = False,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", metavar="FILE", dir_okay=False,
+        help="Also write the result (the reference method's) to FILE.npy, FILE.csv or FILE.json.")] = None,
+    output_format: FormatOption = "table",
 ) -> None:
     """uᵀJ: the gradient of u·f — reverse mode in one pass, whatever the number of inputs.
 
     Forward mode and SymPy get there through the whole Jacobian, central differences
     through the gradient of the scalar u·f.
     """
+    from diffcli.errors import UsageError
+    from diffcli import api
+
     if cotangent is None:
         raise UsageError("--cotangent is required: the vector u, e.g. --cotangent \"[1,0]\"")
+    check_format(output_format, json_output)
+    if output is not None:
+        from diffcli.views.export import check_path
+
+        check_path(output)
     methods, explicit = read_methods(method, check, symbolic_timeout)
     problem = load_problem(expr, at, let, wrt)
     u = read_value(cotangent, "--cotangent")
-    derivative = compare_vjp(problem, u, methods, h=h, richardson=richardson, symbolic_timeout=symbolic_timeout,
-                             explicit=explicit)
-    finish(problem.expr, problem.point, derivative, json_output, check, {"cotangent": u})
+    with sympy_status(methods, json_output):
+        derivative = api.vjp(problem, cotangent=u, method=methods if explicit else None, h=h, richardson=richardson,
+                             symbolic_timeout=symbolic_timeout, quiet=True).derivative
+    finish(problem.expr, problem.point, derivative, json_output, check, {"cotangent": u}, fmt=output_format, output=output)

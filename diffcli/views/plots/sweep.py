@@ -1,7 +1,7 @@
 """The step-size sweep as a log-log picture: error against h for every scheme.
 
-matplotlib is an optional extra (`pip install diffcli[plot]`), imported only here and
-only when a plot is asked for.
+matplotlib is an optional extra (`pip install diffcli[plot]`), loaded through
+`plots.files` only when a plot is asked for.
 """
 
 from __future__ import annotations
@@ -9,36 +9,18 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from diffcli.errors import DiffcliError, UsageError
+from diffcli.views.plots import files
 from diffcli.views.sweep import Sweep
 
-PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 # Exact zeros cannot sit on a log axis; they are drawn at this floor and said to be exact.
 ZERO_FLOOR = 1e-17
 
 
-def require_matplotlib() -> None:
-    """Fail with an install hint (exit 1) when matplotlib is missing."""
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise DiffcliError("--plot needs matplotlib, an optional extra: pip install 'diffcli[plot]'") from None
-
-
-def check_plot_path(path: Path) -> None:
-    if path.suffix.lower() not in PLOT_SUFFIXES:
-        raise UsageError(f"--plot: cannot write '{path.suffix or path.name}' pictures (use .png, .svg or .pdf)")
-
-
 def plot_sweep(sweep: Sweep, path: Path) -> None:
     """Draw |error| against h on log-log axes, with each scheme's best h and textbook h."""
-    check_plot_path(path)
-    require_matplotlib()
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    files.check_path(path, "--plot")
+    files.require_matplotlib("--plot")
+    plt = files.pyplot()
     figure, axes = plt.subplots(figsize=(7.5, 5.0))
     try:
         for scheme, errors in sweep.errors.items():
@@ -60,9 +42,6 @@ def plot_sweep(sweep: Sweep, path: Path) -> None:
         axes.grid(True, which="major", alpha=0.3)
         axes.legend()
         figure.tight_layout()
-        try:
-            figure.savefig(path)
-        except OSError as error:
-            raise UsageError(f"--plot: cannot write {path}: {error.strerror or error}") from None
+        files.save(figure, path, "--plot")
     finally:
         plt.close(figure)
