@@ -222,7 +222,8 @@ def term_sizes(graph: Graph, values: list[Any], seeds: Mapping[int, Any], wrt: l
     relevant = graph.descendants(nodes, blocked=frozenset({"detach"}))
     sizes: list[Any] = [None] * len(graph)
     for node, seed in seeds.items():
-        sizes[node] = np.abs(np.asarray(seed, dtype=np.float64))
+        # a scalar seed on a tensor output seeds every entry: each rule then sees its own shape
+        sizes[node] = np.abs(np.broadcast_to(np.asarray(seed, dtype=np.float64), np.shape(values[node])))
     with np.errstate(all="ignore"):
         for node in range(max(seeds, default=-1), -1, -1):
             size, op = sizes[node], graph.ops[node]

@@ -156,7 +156,9 @@ def _scales(task: Task) -> tuple[np.ndarray, np.ndarray] | None:
         # Central differences of a Hessian difference the reverse-mode gradient: its graph is the function.
         graph, outputs = gradient_graph(graph, task.point, wrt)
         values = evaluate(graph, task.point, upto=outputs)
-        sizes = np.concatenate([_row(graph, values, {node: np.float64(1.0)}, task) for node in outputs])
+        # one sweep per entry of ∇f (a vector variable's gradient node is a vector): one Hessian row each
+        sizes = np.concatenate([_row(graph, values, {node: unit(np.shape(values[node]), k)}, task)
+                                for node in outputs for k in range(int(np.size(values[node])))])
     else:
         return None
     with np.errstate(all="ignore"):
