@@ -71,6 +71,13 @@ def flatten(parts: list[Any]) -> np.ndarray:
     return np.concatenate(arrays) if arrays else np.zeros(0)
 
 
+def result_vector(result: Any, order: list[str] | None = None) -> np.ndarray:
+    """Every number of a result ({name: array}, list or array) in one flat vector."""
+    if isinstance(result, dict):
+        return flatten([result[k] for k in (order if order is not None else list(result))])
+    return flatten(list(result) if isinstance(result, (list, tuple)) else [result])
+
+
 def flat_inputs(point: Point, wrt: list[str]) -> np.ndarray:
     return flatten([point[name] for name in wrt])
 

@@ -199,6 +199,8 @@ def _carried(primitive: Any, k: int, bound: Any, ans: Any, args: list[Any], attr
             return np.abs(chain(bound, primitive.partials[k](ans, *args)))
         magnitudes = [np.abs(np.asarray(a, dtype=np.float64)) for a in args]
         rule = vjp_rule(primitive, k)
+        if rule is None:  # an argument nothing flows back to (a condition, an index)
+            return np.zeros(shape_of(args[k]))
         carried = rule(bound, np.abs(np.asarray(ans, dtype=np.float64)), *magnitudes, **attrs)
         return np.abs(carried) if carried is not None else np.zeros(shape_of(args[k]))
 

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from diffcli.ad.evaluate import evaluate
-from diffcli.ad.flat import flatten, unit
+from diffcli.ad.flat import flatten, result_vector, unit
 from diffcli.ad.lost import term_sizes
 from diffcli.checks.methods import Task
 from diffcli.checks.roundoff import UNIT_ROUNDOFF, error_scales
@@ -100,14 +100,10 @@ def _derivative_rounding(task: Task, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _vector(m: Any, task: Task) -> np.ndarray:
-    from diffcli.checks.compare import result_vector
-
     return np.asarray(result_vector(m.result, task.wrt), dtype=np.float64)
 
 
 def _flat(extra: Any) -> np.ndarray:
-    from diffcli.checks.compare import result_vector
-
     return np.asarray(result_vector(extra), dtype=np.float64)
 
 
@@ -157,7 +153,7 @@ def _scales(task: Task) -> tuple[np.ndarray, np.ndarray] | None:
         graph, outputs = gradient_graph(graph, task.point, wrt)
         values = evaluate(graph, task.point, upto=outputs)
         # one sweep per entry of ∇f (a vector variable's gradient node is a vector): one Hessian row each
-        sizes = np.concatenate([_row(graph, values, {node: unit(np.shape(values[node]), k)}, task)
+        sizes = flatten([_row(graph, values, {node: unit(np.shape(values[node]), k)}, task)
                                 for node in outputs for k in range(int(np.size(values[node])))])
     else:
         return None

@@ -21,7 +21,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from diffcli.ad.evaluate import MAX_TENSOR_ENTRIES, check_outputs, evaluate, is_finite
-from diffcli.ad.flat import flatten, input_labels, output_labels, zeros_like
+from diffcli.ad.flat import flatten, input_labels, output_labels, result_vector, zeros_like
 from diffcli.ad.lost import NEGLIGIBLE
 from diffcli.ad.lost import messages as lost_messages
 from diffcli.ad.problem import Problem, read_cotangent, read_direction, require_scalar, scalar_output, with_graph
@@ -89,13 +89,6 @@ class Derivative:
     comparison: Comparison
     inputs: list[str]
     outputs: list[str]
-
-
-def result_vector(result: Any, order: list[str] | None = None) -> np.ndarray:
-    """Every number of a result ({name: array}, list or array) in one flat vector."""
-    if isinstance(result, dict):
-        return flatten([result[k] for k in (order if order is not None else list(result))])
-    return flatten(list(result) if isinstance(result, (list, tuple)) else [result])
 
 
 def _distance(a: np.ndarray, b: np.ndarray) -> tuple[float | None, float | None]:
