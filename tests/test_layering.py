@@ -35,11 +35,8 @@ ALLOWED = {
 CLI_ONLY = {"typer", "rich", "click"}
 
 # Cycles still to be removed by the change that brought them; each entry must still be a
-# cycle, so it is deleted here when fixed. parse imports program inside a function, and
-# program imports parse and problem (which imports parse) inside functions.
-KNOWN_CYCLES = [
-    {"diffcli.ad.parse", "diffcli.ad.problem", "diffcli.ad.program"},
-]
+# cycle, so it is deleted here when fixed. (None now.)
+KNOWN_CYCLES: list[set[str]] = []
 LAZY = {"sympy", "scipy", "matplotlib"}
 
 @dataclass(frozen=True)

@@ -31,7 +31,9 @@ from diffcli.errors import MathError, UsageError
 
 MAX_NODES = 3_000_000
 
-_UNKNOWN = object()  # the value of a node that depends on a variable with no value at hand
+_UNKNOWN = object()
+# Allowed syntax with nothing more to check (a call, a name, an attribute, a statement have).
+_PLAIN = frozenset(ALLOWED) - {ast.Module, ast.Expr, ast.Assign, ast.Call, ast.Name, ast.Attribute}  # the value of a node that depends on a variable with no value at hand
 
 
 class ExpressionBuilder:
@@ -42,6 +44,7 @@ class ExpressionBuilder:
     """
 
     program_mode = False  # set by the statement interpreter: conditional expressions are lazy there
+    errors_ignored = False  # True while the whole run is under np.errstate(all="ignore")
 
     def __init__(self, source: Source, text: str, point: Mapping[str, Any] | None = None):
         self.source = source
@@ -72,12 +75,18 @@ class ExpressionBuilder:
         return found
 
     def emit(self, op: str, inputs: tuple[int, ...], attrs: dict[str, Any]) -> int:
-        node = self.graph.add(op, inputs, tuple(sorted(attrs.items())))
-        if len(self.graph) > MAX_NODES:
+        graph = self.graph
+        node = graph.add(op, inputs, tuple(sorted(attrs.items())) if attrs else ())
+        if len(graph.ops) > MAX_NODES:
             raise self.too_large()
-        if node not in self.graph.columns and self.current is not None:
-            self.graph.columns[node] = self.source.node_position(self.current)
+        columns = graph.columns
+        if node not in columns and self.current is not None:
+            columns[node] = self.position(self.current)
         return node
+
+    def position(self, node: ast.AST) -> tuple[int, int]:
+        """The (line, column) of graph nodes built from the syntax `node` (see `Source.node_position`)."""
+        return self.source.node_position(node)
 
     def too_large(self) -> UsageError:
         return UsageError(f"expression too large: more than {MAX_NODES:,} graph nodes")
@@ -92,40 +101,48 @@ class ExpressionBuilder:
 
         `purpose` says what needs it, for the error without a point; `{}` there stands for
         the text of `where` (filled in only then: a loop asks on every pass)."""
-        values, varying, graph = self.values, self.varying, self.graph
+        values = self.values
         if len(values) <= node:
-            ops, inputs, attrs = graph.ops, graph.inputs, graph.attrs
-            with np.errstate(all="ignore"):
-                for k in range(len(values), node + 1):
-                    op = ops[k]
-                    if op == "const":
-                        values.append(attrs[k][0][1].value)
-                        varying.append(False)
-                        continue
-                    if op == "var":
-                        name = attrs[k][0][1]
-                        known = self.point is not None and name in self.point
-                        if not known and self.point is not None:
-                            raise self.fail(f"no value given for the variable '{name}' (add it to --at, "
-                                            f"e.g. --at {name}=1)", self.first_read.get(name, where))
-                        values.append(self.point[name] if known else _UNKNOWN)  # type: ignore[index]
-                        varying.append(True)
-                        self.incomplete = self.incomplete or not known
-                        continue
-                    parents = inputs[k]
-                    varying.append(True in [varying[j] for j in parents])
-                    args = [values[j] for j in parents]
-                    if self.incomplete and any(a is _UNKNOWN for a in args):
-                        values.append(_UNKNOWN)
-                        continue
-                    value = evaluate_node(graph, k, args)
-                    values.append(value)
-                    if type(value) is np.ndarray:
-                        self.account(value)
+            if self.errors_ignored:
+                self.compute(node, where)
+            else:
+                with np.errstate(all="ignore"):
+                    self.compute(node, where)
         value = values[node]
         if value is _UNKNOWN:
             raise self.needs_point(node, where, purpose)
         return value
+
+    def compute(self, node: int, where: ast.AST) -> None:
+        """The values of the graph's nodes up to `node` (call under np.errstate(all="ignore"))."""
+        values, varying, graph = self.values, self.varying, self.graph
+        ops, inputs, attrs = graph.ops, graph.inputs, graph.attrs
+        for k in range(len(values), node + 1):
+            op = ops[k]
+            if op == "const":
+                values.append(attrs[k][0][1].value)
+                varying.append(False)
+                continue
+            if op == "var":
+                name = attrs[k][0][1]
+                known = self.point is not None and name in self.point
+                if not known and self.point is not None:
+                    raise self.fail(f"no value given for the variable '{name}' (add it to --at, "
+                                    f"e.g. --at {name}=1)", self.first_read.get(name, where))
+                values.append(self.point[name] if known else _UNKNOWN)  # type: ignore[index]
+                varying.append(True)
+                self.incomplete = self.incomplete or not known
+                continue
+            parents = inputs[k]
+            varying.append(True in [varying[j] for j in parents])
+            args = [values[j] for j in parents]
+            if self.incomplete and any(a is _UNKNOWN for a in args):
+                values.append(_UNKNOWN)
+                continue
+            value = evaluate_node(graph, k, args)
+            values.append(value)
+            if type(value) is np.ndarray:
+                self.account(value)
 
     def account(self, value: np.ndarray) -> None:
         """Hook for the interpreter, which bounds the memory a program's values take."""
@@ -189,22 +206,27 @@ class ExpressionBuilder:
 
     def children(self, node: ast.AST) -> list[ast.AST]:
         """Children that are values, in evaluation order (static arguments are read apart)."""
-        if isinstance(node, ast.BinOp):
-            return [node.left, node.right]
-        if isinstance(node, ast.UnaryOp):
-            return [node.operand]
-        if isinstance(node, ast.Call):
-            return self.call_children(node)
-        if isinstance(node, ast.IfExp):
-            return [] if self.program_mode else [node.test, node.body, node.orelse]
-        if isinstance(node, ast.Compare):
-            return [node.left, *node.comparators]
-        if isinstance(node, ast.BoolOp):
-            return list(node.values)
-        if isinstance(node, (ast.List, ast.Tuple)):
-            return list(node.elts)
-        if isinstance(node, (ast.Subscript, ast.Attribute)):
-            return [node.value]
+        # By exact type, the commonest first: `ast.parse` makes no subclasses, and a wide
+        # formula asks this once per piece of syntax.
+        kind = type(node)
+        if kind is ast.Name or kind is ast.Constant:
+            return []
+        if kind is ast.BinOp:
+            return [node.left, node.right]  # type: ignore[attr-defined]
+        if kind is ast.Call:
+            return self.call_children(node)  # type: ignore[arg-type]
+        if kind is ast.UnaryOp:
+            return [node.operand]  # type: ignore[attr-defined]
+        if kind is ast.IfExp:
+            return [] if self.program_mode else [node.test, node.body, node.orelse]  # type: ignore[attr-defined]
+        if kind is ast.Compare:
+            return [node.left, *node.comparators]  # type: ignore[attr-defined]
+        if kind is ast.BoolOp:
+            return list(node.values)  # type: ignore[attr-defined]
+        if kind is ast.List or kind is ast.Tuple:
+            return list(node.elts)  # type: ignore[attr-defined]
+        if kind is ast.Subscript or kind is ast.Attribute:
+            return [node.value]  # type: ignore[attr-defined]
         return []
 
     def call_children(self, node: ast.Call) -> list[ast.AST]:
@@ -218,25 +240,36 @@ class ExpressionBuilder:
         return [*args, *(k.value for k in node.keywords if k.arg not in ("axis",))]
 
     def expression(self, root: ast.AST) -> int:
-        """Build the graph of one expression tree, children before parents, no recursion."""
+        """Build the graph of one expression tree, children before parents, no recursion.
+
+        A node is checked on the way down (`check_allowed`) and built once its children
+        are: their graph nodes are then the last entries of `results`."""
         outer = self.current
-        done: dict[int, int] = {}
-        stack: list[tuple[ast.AST, bool]] = [(root, False)]
+        results: list[int] = []
+        stack: list[tuple[ast.AST, list[ast.AST] | None]] = [(root, None)]
         while stack:
-            node, expanded = stack.pop()
-            if expanded:
+            node, kids = stack.pop()
+            if kids is not None:
                 self.current = node
-                done[id(node)] = self.node(node, [done[id(c)] for c in self.children(node)])
+                if kids:
+                    count = len(kids)
+                    built = results[-count:]
+                    del results[-count:]
+                else:
+                    built = []
+                results.append(self.node(node, built))
                 continue
             self.check_allowed(node)
-            stack.append((node, True))
-            for child in reversed(self.children(node)):
-                stack.append((child, False))
+            kids = self.children(node)
+            stack.append((node, kids))
+            stack.extend((child, None) for child in reversed(kids))
         self.current = outer
-        return done[id(root)]
+        return results[-1]
 
     def check_allowed(self, node: ast.AST) -> None:
         """Reject forbidden syntax on the way down, so the outermost problem is reported."""
+        if type(node) in _PLAIN:
+            return
         if isinstance(node, ast.Call):
             self.check_callee(node)
         elif isinstance(node, ast.Name) and node.id.startswith("__"):
@@ -349,7 +382,8 @@ class ExpressionBuilder:
 
     def input_variable(self, name: str, node: ast.AST) -> int:
         node_id = self.graph.var(name)
-        self.graph.columns.setdefault(node_id, self.source.node_position(node))
+        if node_id not in self.graph.columns:  # where the variable is first read
+            self.graph.columns[node_id] = self.position(node)
         self.first_read.setdefault(name, node)
         return node_id
 

@@ -23,7 +23,8 @@ from typing import Any, Mapping
 from diffcli.ad.expressions import MAX_NODES, ExpressionBuilder
 from diffcli.ad.graph import Graph
 from diffcli.ad.language import CONSTANTS, FUNCTIONS, Function
-from diffcli.ad.source import Source, check_characters, parse_tree
+from diffcli.ad.program import run_program
+from diffcli.ad.source import Source, check_characters, collector_paused, parse_tree
 from diffcli.errors import UsageError
 
 MAX_SOURCE_CHARS = 5_000_000
@@ -63,17 +64,16 @@ def parse_at(text: str, point: Mapping[str, Any] | None, *, list_is_tensor: bool
     >>> g.ops, [d.outcome for d in g.decisions]
     (['var', 'const', 'gt', 'neg'], [False])
     """
-    source, module = prepare(text)
-    if is_program(module):
-        from diffcli.ad.program import run_program  # only programs need the statement interpreter
-
-        graph = run_program(source, module, text, point, given).graph
-    else:
-        builder = ExpressionBuilder(source, text, point)
-        if given is not None:
-            builder.given = given
-        builder.list_is_tensor = list_is_tensor  # a value like [[1,2],[3,4]] is one matrix
-        graph = builder.straight_line(module)
+    with collector_paused():
+        source, module = prepare(text)
+        if is_program(module):
+            graph = run_program(source, module, text, point, given).graph
+        else:
+            builder = ExpressionBuilder(source, text, point)
+            if given is not None:
+                builder.given = given
+            builder.list_is_tensor = list_is_tensor  # a value like [[1,2],[3,4]] is one matrix
+            graph = builder.straight_line(module)
     if graph.decisions:
         graph.rerun = lambda other: parse_at(text, other, list_is_tensor=list_is_tensor, given=frozenset())
     return graph

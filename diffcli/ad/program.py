@@ -32,7 +32,7 @@ from diffcli.ad import expressions
 from diffcli.ad.expressions import ExpressionBuilder
 from diffcli.ad.graph import Graph
 from diffcli.ad.language import BINARY, CONSTANTS, FUNCTIONS, SHAPE_FUNCTIONS, describe
-from diffcli.ad.source import Source
+from diffcli.ad.source import Source, on_deep_stack
 from diffcli.errors import UsageError
 
 # The limits of one run, tunable here (README, Limits). A program stops with one line
@@ -98,6 +98,7 @@ class Interpreter(ExpressionBuilder):
         self.output_name: str | None = None
         self.local_sets: dict[int, frozenset[str]] = {}
         self.plans: dict[int, tuple[ast.AST, list[tuple[ast.AST, tuple[int, ...]]]]] = {}
+        self.positions: dict[int, tuple[ast.AST, tuple[int, int]]] = {}
 
     # ------------------------------------------------------------------ the run
 
@@ -112,14 +113,21 @@ class Interpreter(ExpressionBuilder):
             raise self.fail(f"a program ends with its output: an expression or an assignment, not {describe(last)}; "
                             "add a last line naming the result (like `y`)", last)
         self.frame = Frame(assigned_names(body))
-        signal = self.block(body[:-1])
-        if signal is not None:  # validate() keeps break, continue and return inside loops and functions
-            raise self.fail("this statement cannot end the program", last)
-        if isinstance(last, ast.Expr):
-            self.final_expression(last.value)
-        else:
-            self.output_name = last.targets[0].id  # type: ignore[attr-defined]
-            self.graph.outputs = [self.assign(last)]
+        # Every node is computed as it is made: one floating-point error state for the whole
+        # run, not one entered per node.
+        with np.errstate(all="ignore"):
+            self.errors_ignored = True
+            try:
+                signal = self.block(body[:-1])
+                if signal is not None:  # validate() keeps break, continue and return inside loops and functions
+                    raise self.fail("this statement cannot end the program", last)
+                if isinstance(last, ast.Expr):
+                    self.final_expression(last.value)
+                else:
+                    self.output_name = last.targets[0].id  # type: ignore[attr-defined]
+                    self.graph.outputs = [self.assign(last)]
+            finally:
+                self.errors_ignored = False
         self.label()
         return self.graph
 
@@ -467,6 +475,14 @@ class Interpreter(ExpressionBuilder):
         self.current = node
         return signal.value
 
+    def position(self, node: ast.AST) -> tuple[int, int]:
+        """A loop asks for the same syntax's position on every pass: remember it, keeping the
+        syntax node alive so its id is never reused for another."""
+        known = self.positions.get(id(node))
+        if known is None:
+            known = self.positions[id(node)] = (node, self.source.node_position(node))
+        return known[1]
+
     # ------------------------------------------------------------------ limits
 
     def emit(self, op: str, inputs: tuple[int, ...], attrs: dict[str, Any]) -> int:
@@ -528,8 +544,6 @@ def run_program(source: Source, module: ast.Module, text: str, point: Mapping[st
                 given: frozenset[str] | None = None, retain: Mapping[str, int] | None = None) -> Interpreter:
     """Run a parsed program at `point` (None: no point; a decision then needs one); the
     interpreter afterwards holds the graph, the names it assigned and what it retained."""
-    from diffcli.ad.source import on_deep_stack
-
     machine = Interpreter(source, text, point, retain)
     if given is not None:
         machine.given = given
@@ -538,30 +552,3 @@ def run_program(source: Source, module: ast.Module, text: str, point: Mapping[st
     except RecursionError:
         raise UsageError("the program nests too deeply to run") from None
     return machine
-
-
-def retained_gradients(text: str, point: Mapping[str, Any]) -> dict[str, Any]:
-    """∂output/∂name for every name the program's top level assigns (at its last assignment),
-    as PyTorch's `retain_grad` gives them. The output must be one number.
-
-    >>> g = retained_gradients("y = x + 2; z = y*y*3; out = mean(z)", {"x": np.ones((2, 2))})
-    >>> g["y"].tolist(), g["z"].tolist()
-    ([[4.5, 4.5], [4.5, 4.5]], [[0.25, 0.25], [0.25, 0.25]])
-    """
-    from diffcli.ad.parse import prepare
-    from diffcli.ad.problem import scalar_output
-    from diffcli.ad.reverse import gradient_reverse
-
-    source, module = prepare(text)
-    first = run_program(source, module, text, point)
-    if len(first.graph.outputs) != 1:
-        raise UsageError("--retain needs a program with one output")
-    last = {name: count - 1 for name, count in first.versions.items() if name != first.output_name}
-    machine = run_program(source, module, text, point, frozenset(point), last)
-    if not machine.retained:
-        return {}
-    zeros = {variable: machine.point[variable] for variable in machine.retained.values()}  # type: ignore[index]
-    full_point = {**point, **zeros}
-    graph = scalar_output(machine.graph, full_point, "--retain")
-    _, gradient = gradient_reverse(graph, full_point, list(machine.retained.values()))
-    return {name: gradient[variable] for name, variable in machine.retained.items()}

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import ast
 import bisect
+import gc
 import sys
 import threading
 import unicodedata
 import warnings
-from typing import Any, Callable, TypeVar
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, TypeVar
 
 from diffcli.errors import UsageError
 
@@ -45,9 +47,6 @@ class Source:
         self.rewritten_lines = lines
         self.text = "\n".join(lines)
         self._char_starts: dict[int, list[int]] = {}
-        # Programs ask for the same node's position on every iteration: remember it, keeping
-        # the node alive so its id is never reused for another.
-        self._positions: dict[int, tuple[ast.AST, tuple[int, int]]] = {}
 
     def column(self, line: int, char_offset: int) -> int:
         """1-based column in the user's text of 0-based `char_offset` in the rewritten line."""
@@ -69,14 +68,7 @@ class Source:
 
     def node_position(self, node: ast.AST) -> tuple[int, int]:
         """Where a node starts — for a binary operation or comparison, where its operator is."""
-        known = self._positions.get(id(node))
-        if known is not None:
-            return known[1]
-        position = self._node_position(node)
-        self._positions[id(node)] = (node, position)
-        return position
-
-    def _node_position(self, node: ast.AST) -> tuple[int, int]:
+        # Not remembered: a cache keyed by node costs a wide formula more than it saves a loop.
         left = node.left if isinstance(node, (ast.BinOp, ast.Compare)) else None
         if left is not None and left.end_lineno is not None:
             line = left.end_lineno
@@ -153,6 +145,27 @@ def on_deep_stack(work: Callable[[], T]) -> T:
     if "error" in result:
         raise result["error"]
     return result["value"]
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a text is parsed and built into a graph.
+
+    Parsing allocates a syntax node per token and a few tuples per graph node, and every
+    700 allocations the collector runs; with the interpreter's modules loaded, its full
+    passes over every live object took about a quarter of the time of a 6,000-term
+    formula (bench/RESULTS.md, the parser). What the parser throws away holds no cycles,
+    so reference counting frees it at once. Nested or concurrent uses leave the collector
+    as the outermost found it.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def parse_tree(source: Source) -> ast.Module:

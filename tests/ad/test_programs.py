@@ -20,7 +20,7 @@ from diffcli.ad import program
 from diffcli.ad.evaluate import evaluate
 from diffcli.ad.parse import parse, parse_at
 from diffcli.ad.problem import make_problem
-from diffcli.ad.program import retained_gradients
+from diffcli.ad.retain import retained_gradients
 from diffcli.ad.reverse import gradient_reverse
 from diffcli.checks.compare import compare_gradient
 from diffcli.errors import MathError, UsageError

@@ -65,7 +65,7 @@ def grad(
     the reference (SymPy when it finishes, else reverse-mode AD).
     """
     from diffcli import api
-    from diffcli.ad.program import retained_gradients
+    from diffcli.ad.retain import retained_gradients
     from diffcli.cli.paste import FORMATS, check_format
 
     methods, explicit = read_methods(method, check, symbolic_timeout)
