@@ -23,12 +23,19 @@ from typing import Any, Callable, Hashable
 import numpy as np
 
 
+_FLOAT64 = np.dtype(np.float64).str  # '<f8' on a little-endian machine
+
+
 class ConstValue:
     """A constant's value, hashable by its bits so equal constants merge."""
 
     __slots__ = ("value", "_key")
 
     def __init__(self, value: Any):
+        if type(value) is float:  # a number of the text, made anew on each pass of a program's loop
+            number = np.float64(value)
+            self.value, self._key = number, (_FLOAT64, (), number.tobytes())
+            return
         array = np.asarray(value)
         if array.dtype.kind in "iuf":
             array = array.astype(np.float64)
