@@ -45,8 +45,9 @@ def shortest_text(x: float) -> str:
     """A Python float as the shortest text that reads back as the same double: 1, 0.1, -0, nan, 1e-07.
 
     `number_text(value, None)` for a value already known to be a float: the batch CSV writer
-    calls this once per entry, where number_text's conversion and NaN test cost about a
-    tenth of a whole run's CPU time (bench/RESULTS.md, "Batch files end to end").
+    calls this once per entry, where number_text's conversion and NaN test would cost about
+    a tenth more CPU for the whole run (`grad --at-file` writing 300,000 rows as CSV: 1.37 s
+    against 1.24 s, medians of 5 processes in turns).
 
     >>> [shortest_text(v) for v in (1.0, 0.1, -0.0, float("nan"), 1e-07)]
     ['1', '0.1', '-0', 'nan', '1e-07']
