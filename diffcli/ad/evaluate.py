@@ -158,6 +158,26 @@ def nonfinite_reason(graph: Graph, values: list[Any], node: int) -> str:
     return message
 
 
+def mixing_node(graph: Graph, roots: list[int]) -> int | None:
+    """The first node `roots` need that mixes the entries of its inputs — a constant tensor, or
+    an op that is not elementwise — or None: then the graph evaluated with each variable bound
+    to a column of points gives, in entry i, its value at point i.
+
+    >>> from diffcli.ad.parse import parse
+    >>> graph = parse("x*y + sum(x)")
+    >>> graph.ops[mixing_node(graph, graph.outputs)], mixing_node(graph, [graph.variables["x"]])
+    ('sum', None)
+    """
+    needed = graph.ancestors(roots)
+    for node, op in enumerate(graph.ops):
+        if not needed[node] or op == "var":
+            continue
+        if (np.ndim(graph.attr(node, "value")) != 0 if op == "const"
+                else "elementwise" not in PRIMITIVES[op].tags):
+            return node
+    return None
+
+
 def check_outputs(graph: Graph, values: list[Any]) -> None:
     """Raise `MathError` naming the culprit if any output value is not finite."""
     for output in graph.outputs:

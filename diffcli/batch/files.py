@@ -24,6 +24,7 @@ from typing import Any, BinaryIO, Callable, TextIO
 
 import numpy as np
 
+from diffcli.ad.text import shortest_text
 from diffcli.errors import UsageError
 
 MAX_ROWS = 50_000_000
@@ -191,16 +192,6 @@ def _checked(columns: dict[str, np.ndarray], path_text: str) -> dict[str, np.nda
 # ----------------------------------------------------------------------------- writing
 
 
-def shortest(value: float) -> str:
-    """The shortest text that reads back as the same double: 1, 0.1024, -0.05360006926756178, nan.
-
-    >>> [shortest(v) for v in (1.0, 0.1, -0.0, float("nan"), 1e-07)]
-    ['1', '0.1', '-0', 'nan', '1e-07']
-    """
-    text = repr(value)
-    return text[:-2] if text.endswith(".0") else text
-
-
 def write_csv(names: list[str], columns: list[np.ndarray], stream: TextIO, *, arrow: bool | None = None) -> None:
     """A header line, then one line per row (exact round trip; nan, inf as such)."""
     rows = len(columns[0]) if columns else 0
@@ -212,7 +203,7 @@ def write_csv(names: list[str], columns: list[np.ndarray], stream: TextIO, *, ar
     write(",".join(names) + "\n")
     for begin in range(0, rows, 100_000):
         chunk = zip(*(values[begin:begin + 100_000] for values in lists))
-        write("\n".join(",".join(map(shortest, row)) for row in chunk) + "\n")
+        write("\n".join(",".join(map(shortest_text, row)) for row in chunk) + "\n")
 
 
 def _write_csv_arrow(names: list[str], columns: list[np.ndarray], stream: TextIO) -> None:

@@ -23,11 +23,11 @@ import numpy as np
 from diffcli.batch import fused
 from diffcli.batch.chunked import CHUNK, ChunkedProgram, Progress
 from diffcli.errors import UsageError
-from diffcli.ad.evaluate import describe_node, evaluate, nonfinite_reason
+from diffcli.ad.evaluate import describe_node, evaluate, mixing_node, nonfinite_reason
 from diffcli.ad.graph import Graph
 from diffcli.ad.lost import Loss, Watch, losses
 from diffcli.ad.lost import messages as lost_messages
-from diffcli.ad.ops import PRIMITIVES, all_finite
+from diffcli.ad.ops import all_finite
 from diffcli.ad.paths import changed_decision
 from diffcli.ad.problem import Problem, make_problem, require_scalar
 from diffcli.ad.reverse import gradient_graph, gradient_reverse
@@ -55,21 +55,14 @@ class BatchResult:
 
 def check_pointwise(graph: Graph, roots: list[int]) -> None:
     """Refuse formulas in which one point's output could depend on another point's input."""
-    needed = graph.ancestors(roots)
-    for node in range(len(graph)):
-        if not needed[node]:
-            continue
-        op = graph.ops[node]
-        if op == "var":
-            continue
-        if op == "const":
-            if np.ndim(graph.attr(node, "value")) != 0:
-                raise UsageError(f"--at-file needs a formula that acts on each point separately; "
-                                 f"the constant tensor at {describe_node(graph, node)} does not")
-            continue
-        if "elementwise" not in PRIMITIVES[op].tags:
-            raise UsageError(f"--at-file needs a formula that acts on each point separately; "
-                             f"{describe_node(graph, node)} combines entries (use --at for one tensor point)")
+    node = mixing_node(graph, roots)
+    if node is None:
+        return
+    if graph.ops[node] == "const":
+        raise UsageError(f"--at-file needs a formula that acts on each point separately; "
+                         f"the constant tensor at {describe_node(graph, node)} does not")
+    raise UsageError(f"--at-file needs a formula that acts on each point separately; "
+                     f"{describe_node(graph, node)} combines entries (use --at for one tensor point)")
 
 
 def batch_gradient(expr: str | Graph, points: Mapping[str, np.ndarray], let: Mapping[str, Any] | None = None,

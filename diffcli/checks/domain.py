@@ -27,7 +27,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from diffcli.ad.evaluate import evaluate
+from diffcli.ad.evaluate import evaluate, mixing_node
 from diffcli.ad.graph import Graph
 from diffcli.ad.ops import MINUS_ONE, ONE, PRIMITIVES
 from diffcli.checks.roundoff import error_scales
@@ -38,20 +38,6 @@ _EDGE_OFFSETS = (1e-9, 1e-6, 1e-3)  # how far inside an edge, relative to the se
 _KINK_OFFSETS = (1e-7, 1e-3)        # how far on each side of a kink
 MAX_EDGE_SEGMENTS = 24
 MAX_KINK_SEGMENTS = 24
-
-
-def is_pointwise(graph: Graph, roots: list[int]) -> bool:
-    """Every op `roots` need acts entry by entry: a column of points evaluates as one."""
-    needed = graph.ancestors(roots)
-    for node, op in enumerate(graph.ops):
-        if not needed[node] or op == "var":
-            continue
-        if op == "const":
-            if np.ndim(graph.attr(node, "value")) != 0:
-                return False
-        elif "elementwise" not in PRIMITIVES[op].tags:
-            return False
-    return True
 
 
 def live_nodes(graph: Graph, values: list[Any], roots: list[int], pointwise: bool) -> list[Any]:
@@ -210,7 +196,7 @@ def measure(graph: Graph, columns: Mapping[str, np.ndarray], constants: Mapping[
     roots = list(dict.fromkeys([*domain_roots, *value_roots, *scale_roots]))
     sources = [graph.variables[name] for name in wrt if name in graph.variables]
     relevant = graph.descendants(sources, blocked=frozenset({"detach"}))
-    if is_pointwise(graph, roots) and all(np.ndim(v) == 0 for v in constants.values()):
+    if mixing_node(graph, roots) is None and all(np.ndim(v) == 0 for v in constants.values()):
         point = {**{k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}, **constants}
         values = evaluate(graph, point, upto=roots)
         return _measure_values(graph, values, domain_roots, relevant, list(value_roots), list(scale_roots),
@@ -279,7 +265,7 @@ def _bisect(graph: Graph, constants: Mapping[str, Any], domain_roots: list[int],
     evaluation); any other in 2 (44 rounds), as its points are evaluated one by one anyway.
     """
     count = len(next(iter(start.values())))
-    ways = 16 if is_pointwise(graph, domain_roots) else 2
+    ways = 16 if mixing_node(graph, domain_roots) is None else 2
     rounds = {16: 11, 2: 44}[ways]
     low, high = np.zeros(count), np.ones(count)
     fractions = np.arange(1, ways) / ways

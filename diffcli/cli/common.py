@@ -29,22 +29,6 @@ ExprArgument = Annotated[str, typer.Argument(
     help="The formula, e.g. \"3*x**3 - 5*x**2\" or a program \"c = a + b; d = a*c\"; - reads it from stdin.",
     show_default=False)]
 
-MethodOption = Annotated[Optional[str], typer.Option(
-    "--method", "-m", help="Comma-separated: forward, reverse, central, symbolic, complex "
-                           "[default: the first four; complex (the complex step) when named].")]
-HOption = Annotated[Optional[float], typer.Option("--h", help="Step for central differences (default: chosen per entry).")]
-RichardsonOption = Annotated[bool, typer.Option("--richardson", help="Richardson-extrapolate the central difference.")]
-TimeoutOption = Annotated[float, typer.Option("--symbolic-timeout", help="Seconds SymPy may take.")]
-CheckOption = Annotated[Optional[float], typer.Option(
-    "--check", help="Exit 1 if any method is off by more than TOL·max(1, |reference|).", metavar="TOL")]
-
-
-def read_methods(method: str | None, check: float | None, symbolic_timeout: float) -> tuple[list[str], bool]:
-    """The methods asked for, and whether they were asked for explicitly (lifts size limits)."""
-    from diffcli.checks.options import select_methods  # the API checks the same way
-
-    return select_methods(split_names(method, "--method"), check, symbolic_timeout)
-
 
 def apply_check(comparison: Any, check: float | None) -> None:
     """--check TOL: exit 1 (MathError) when the methods disagree beyond the tolerance."""

@@ -1,25 +1,36 @@
-"""What `jvp`, `vjp`, `jacobian` and `hessian` share: how they finish (their --json document is
+"""What `jvp`, `vjp`, `jacobian` and `hessian` share: how they start and finish (their --json document is
 `views.reports.derivative_document`, which the API shares)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from diffcli.checks.compare import Derivative
 from diffcli.cli.common import apply_check, print_json, warn
+from diffcli.cli.options import MethodOptions
+from diffcli.cli.paste import check_format
 from diffcli.views.reports import derivative_document
 
 
-def finish(expr: str, point: dict[str, Any], derivative: Derivative, json_output: bool, check: float | None,
-           extra: dict[str, Any] | None = None, fmt: str = "table", output: Path | None = None,
-           note: str | None = None) -> None:
+def start(options: MethodOptions, fmt: str) -> tuple[list[str], bool]:
+    """What is checked before the formula is read: --format beside --json, the --output path, the
+    methods (returned, with whether they were named)."""
+    check_format(fmt, options.json_output)
+    if options.output is not None:
+        from diffcli.views.export import check_path
+
+        check_path(options.output)
+    return options.methods()
+
+
+def finish(expr: str, point: dict[str, Any], derivative: Derivative, options: MethodOptions,
+           extra: dict[str, Any] | None = None, fmt: str = "table", note: str | None = None) -> None:
     """Print the result (table, Markdown, LaTeX or JSON), write --output, then the warnings, then apply --check."""
-    if output is not None:
+    if options.output is not None:
         from diffcli.views import export
 
-        export.write(export.derivative_tensor(point, derivative), output)
-    if json_output:
+        export.write(export.derivative_tensor(point, derivative), options.output)
+    if options.json_output:
         print_json(derivative_document(expr, point, derivative, extra))
     elif fmt != "table":
         from diffcli.cli.paste import write
@@ -36,4 +47,4 @@ def finish(expr: str, point: dict[str, Any], derivative: Derivative, json_output
             out().print(note, markup=False)
     for message in derivative.comparison.warnings:
         warn(message)
-    apply_check(derivative.comparison, check)
+    apply_check(derivative.comparison, options.check)

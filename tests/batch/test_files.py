@@ -124,7 +124,7 @@ def test_a_large_csv_goes_through_pyarrow_with_the_same_output(cli, tmp_path, mo
     monkeypatch.setattr(files, "ARROW_FROM_BYTES", 1000)
     monkeypatch.setattr(files, "ARROW_FROM_VALUES", 1000)
     monkeypatch.setattr(files, "_read_csv_numpy", None)  # so the plain paths would fail if taken
-    monkeypatch.setattr(files, "shortest", None)
+    monkeypatch.setattr(files, "shortest_text", None)
     x = np.linspace(-1, 1, 1001)
     path = tmp_path / "many.csv"
     path.write_text("x\n" + "\n".join(map(repr, x.tolist())) + "\n")

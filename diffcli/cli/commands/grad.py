@@ -10,9 +10,9 @@ import typer
 from diffcli.checks.compare import Comparison
 from diffcli.errors import UsageError
 from diffcli.cli.working import sympy_status
-from diffcli.cli.common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
-                     TimeoutOption, WrtOption, apply_check, load_problem, number, out,
-                     print_json, read_methods, warn)
+from diffcli.cli.common import (AtOption, ExprArgument, LetOption, WrtOption, apply_check, load_problem, number, out,
+                                print_json, warn)
+from diffcli.cli.options import METHOD_OPTIONS, MethodOptions, with_option_groups
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -33,20 +33,13 @@ EXAMPLES = """
 """
 
 
+@with_option_groups
 def grad(
     expr: ExprArgument,
     at: AtOption = None,
     let: LetOption = None,
     wrt: WrtOption = None,
-    method: MethodOption = None,
-    h: HOption = None,
-    richardson: RichardsonOption = False,
-    symbolic_timeout: TimeoutOption = 5.0,
-    check: CheckOption = None,
-    json_output: JsonOption = False,
-    output: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", metavar="FILE", dir_okay=False,
-        help="Also write the result (the reference method's) to FILE.npy, FILE.csv or FILE.json.")] = None,
+    options: MethodOptions = METHOD_OPTIONS,
     at_file: Annotated[Optional[str], typer.Option("--at-file", metavar="POINTS.csv", help="A CSV of points (header: variable names, one point per row; or .npy/.parquet with named columns): f and ∇f at each, by reverse mode: ∇f traced once as a graph, then evaluated over all points in vectorised chunks.")] = None,
     backend: Annotated[str, typer.Option("--backend", metavar="auto|numpy|jit", help="With --at-file: NumPy ufuncs over chunks, or one loop compiled by Numba (pip install \"diffcli[jit]\"); auto compiles for very large batches.")] = "auto",
     output_format: Annotated[str, typer.Option(
@@ -68,25 +61,25 @@ def grad(
     from diffcli.ad.retain import retained_gradients
     from diffcli.cli.paste import FORMATS, check_format
 
-    methods, explicit = read_methods(method, check, symbolic_timeout)
+    methods, explicit = options.methods()
     if retain and (at_file is not None or output_format not in FORMATS):
         raise UsageError("--retain works at one point (--at), not with --at-file")
     if at_file is not None or output_format not in FORMATS or backend != "auto":
         from diffcli.ad.inputs import read_assignments
         from diffcli.cli.batch_view import run_batch
 
-        return run_batch(expr, at_file, at, read_assignments(let, "--let"), wrt, methods, output_format, json_output,
-                         backend)
+        return run_batch(expr, at_file, at, read_assignments(let, "--let"), wrt, methods, output_format,
+                         options.json_output, backend)
     if plot is not None:
         from diffcli.views.plots import files
 
         files.check_path(plot, "--plot")
         files.require_matplotlib("--plot")
-    check_format(output_format, json_output)
-    if output is not None:
+    check_format(output_format, options.json_output)
+    if options.output is not None:
         from diffcli.views import export
 
-        export.check_path(output)
+        export.check_path(options.output)
     problem = load_problem(expr, at, let, wrt)
     if plot is not None:
         from diffcli.ad.problem import require_scalar
@@ -94,13 +87,12 @@ def grad(
 
         require_scalar(problem.graph, "--plot")
         gradient.check_plottable(problem.point, problem.wrt, "--plot", one=True)
-    with sympy_status(methods, json_output):
-        comparison = api.grad(problem, method=methods if explicit else None, h=h, richardson=richardson,
-                              symbolic_timeout=symbolic_timeout, quiet=True).comparison
-    if output is not None:
-        export.write(export.gradient_tensor(problem.point, comparison), output)
+    with sympy_status(methods, options.json_output):
+        comparison = api.grad(problem, **options.settings(methods, explicit)).comparison
+    if options.output is not None:
+        export.write(export.gradient_tensor(problem.point, comparison), options.output)
     retained = retained_gradients(problem.expr, problem.point) if retain else None
-    if json_output:
+    if options.json_output:
         from diffcli.views.reports import grad_document
 
         document = grad_document(problem.expr, problem.point, comparison)
@@ -118,7 +110,7 @@ def grad(
             warn(message)
     if plot is not None:
         gradient.draw(problem.graph, problem.point, problem.wrt, plot)
-    apply_check(comparison, check)
+    apply_check(comparison, options.check)
 
 
 def render_retained(retained: dict[str, Any]) -> None:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from diffcli.errors import UsageError
 from diffcli.cli.working import sympy_status
-from diffcli.cli.common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
-                     TimeoutOption, WrtOption, load_problem, read_methods)
-from diffcli.cli.family import finish
-from diffcli.cli.paste import FormatOption, check_format
+from diffcli.cli.common import AtOption, ExprArgument, LetOption, WrtOption, load_problem
+from diffcli.cli.family import finish, start
+from diffcli.cli.options import METHOD_OPTIONS, MethodOptions, with_option_groups
+from diffcli.cli.paste import FormatOption
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -24,6 +23,7 @@ EXAMPLES = """
   diffcli jacobian "A @ x" --at "x=[1,2]" --let "A=[[1,2],[3,4]]" --json | jq .methods.reverse.jacobian
 """
 
+@with_option_groups
 def jacobian(
     expr: ExprArgument,
     at: AtOption = None,
@@ -31,15 +31,7 @@ def jacobian(
     wrt: WrtOption = None,
     mode: Annotated[str, typer.Option("--mode", help="AD mode: forward (one pass per input entry), "
                                                      "reverse (one pass per output entry) or both.")] = "both",
-    method: MethodOption = None,
-    h: HOption = None,
-    richardson: RichardsonOption = False,
-    symbolic_timeout: TimeoutOption = 5.0,
-    check: CheckOption = None,
-    json_output: JsonOption = False,
-    output: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", metavar="FILE", dir_okay=False,
-        help="Also write the result (the reference method's) to FILE.npy, FILE.csv or FILE.json.")] = None,
+    options: MethodOptions = METHOD_OPTIONS,
     output_format: FormatOption = "table",
 ) -> None:
     """The Jacobian of a vector formula (rows: output entries, columns: input entries).
@@ -51,14 +43,8 @@ def jacobian(
 
     if mode not in api.JACOBIAN_MODES:
         raise UsageError(f"--mode: expected forward, reverse or both, got '{mode}'")
-    check_format(output_format, json_output)
-    if output is not None:
-        from diffcli.views.export import check_path
-
-        check_path(output)
-    methods, explicit = read_methods(method, check, symbolic_timeout)
+    methods, explicit = start(options, output_format)
     problem = load_problem(expr, at, let, wrt)
-    with sympy_status(methods, json_output):
-        derivative = api.jacobian(problem, mode=mode, method=methods if explicit else None, h=h, richardson=richardson,
-                                  symbolic_timeout=symbolic_timeout, quiet=True).derivative
-    finish(problem.expr, problem.point, derivative, json_output, check, {"mode": mode}, fmt=output_format, output=output)
+    with sympy_status(methods, options.json_output):
+        derivative = api.jacobian(problem, mode=mode, **options.settings(methods, explicit)).derivative
+    finish(problem.expr, problem.point, derivative, options, {"mode": mode}, fmt=output_format)

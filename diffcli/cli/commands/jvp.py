@@ -9,10 +9,10 @@ import typer
 
 from diffcli.ad.inputs import read_assignments
 from diffcli.cli.working import sympy_status
-from diffcli.cli.common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
-                     TimeoutOption, WrtOption, load_problem, read_methods)
-from diffcli.cli.family import finish
-from diffcli.cli.paste import FormatOption, check_format
+from diffcli.cli.common import AtOption, ExprArgument, LetOption, WrtOption, load_problem
+from diffcli.cli.family import finish, start
+from diffcli.cli.options import METHOD_OPTIONS, MethodOptions, with_option_groups
+from diffcli.cli.paste import FormatOption
 
 def _unit_note(extra: dict) -> str | None:
     """The line under the table when --dir is not a unit vector: J·v along v/‖v‖ too."""
@@ -39,6 +39,7 @@ EXAMPLES = """
 """
 
 
+@with_option_groups
 def jvp(
     expr: ExprArgument,
     at: AtOption = None,
@@ -46,15 +47,7 @@ def jvp(
         "--dir", help="The tangent v: NAME=VALUE[,...], shaped like each variable; unnamed variables get 0.")] = None,
     let: LetOption = None,
     wrt: WrtOption = None,
-    method: MethodOption = None,
-    h: HOption = None,
-    richardson: RichardsonOption = False,
-    symbolic_timeout: TimeoutOption = 5.0,
-    check: CheckOption = None,
-    json_output: JsonOption = False,
-    output: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", metavar="FILE", dir_okay=False,
-        help="Also write the result (the reference method's) to FILE.npy, FILE.csv or FILE.json.")] = None,
+    options: MethodOptions = METHOD_OPTIONS,
     output_format: FormatOption = "table",
     plot: Annotated[Optional[Path], typer.Option(
         "--plot", metavar="FILE", dir_okay=False,
@@ -71,12 +64,7 @@ def jvp(
 
     if not direction:
         raise UsageError("--dir is required: the direction v, e.g. --dir x=1,y=0")
-    check_format(output_format, json_output)
-    if output is not None:
-        from diffcli.views.export import check_path
-
-        check_path(output)
-    methods, explicit = read_methods(method, check, symbolic_timeout)
+    methods, explicit = start(options, output_format)
     if plot is not None:
         from diffcli.views.plots import files
 
@@ -90,10 +78,9 @@ def jvp(
 
         require_scalar(problem.graph, "--plot")
         gradient.check_plottable(problem.point, problem.wrt, "--plot")
-    with sympy_status(methods, json_output):
-        result = api.jvp(problem, direction=v, method=methods if explicit else None, h=h, richardson=richardson,
-                         symbolic_timeout=symbolic_timeout, quiet=True)
-    finish(problem.expr, problem.point, result.derivative, json_output, check, result.extra, fmt=output_format,
-           output=output, note=_unit_note(result.extra))
+    with sympy_status(methods, options.json_output):
+        result = api.jvp(problem, direction=v, **options.settings(methods, explicit))
+    finish(problem.expr, problem.point, result.derivative, options, result.extra, fmt=output_format,
+           note=_unit_note(result.extra))
     if plot is not None:
         gradient.draw(problem.graph, problem.point, problem.wrt, plot, direction=v)

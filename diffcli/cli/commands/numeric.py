@@ -11,6 +11,7 @@ from diffcli.errors import UsageError
 from diffcli.ad.problem import require_scalar
 from diffcli.cli.paste import FormatOption, check_format
 from diffcli.cli.common import AtOption, ExprArgument, JsonOption, LetOption, WrtOption, load_problem, out, print_json, warn
+from diffcli.cli.options import HOption, RichardsonOption
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -41,8 +42,8 @@ def numeric_command(
         "--plot-secants", help="Draw f, its tangent at the point and secants through x₀ ± h, each with its slope, "
                                "to FILE.png|svg|pdf|jpg; FILE.gif animates h shrinking (needs matplotlib).",
         dir_okay=False, metavar="FILE")] = None,
-    h: Annotated[Optional[float], typer.Option("--h", help="Step for central differences (default: chosen per entry).")] = None,
-    richardson: Annotated[bool, typer.Option("--richardson", help="Richardson-extrapolate the central difference.")] = False,
+    h: HOption = None,
+    richardson: RichardsonOption = False,
     json_output: JsonOption = False,
     output_format: FormatOption = "table",
 ) -> None:

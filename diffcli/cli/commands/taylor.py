@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from diffcli.cli.working import sympy_status
+from diffcli.cli.options import TimeoutOption
 from diffcli.cli.paste import FormatOption, check_format
 from diffcli.cli.common import AtOption, ExprArgument, JsonOption, LetOption, WrtOption, out, print_json, read_expression, warn
 
@@ -28,7 +29,7 @@ def taylor_command(
     wrt: WrtOption = None,
     order: Annotated[int, typer.Option("--order", "-n", help="Highest power of the Taylor polynomial.")] = 4,
     symbolic: Annotated[bool, typer.Option("--symbolic/--no-symbolic", help="Compare with SymPy's series.")] = True,
-    symbolic_timeout: Annotated[float, typer.Option("--symbolic-timeout", help="Seconds SymPy may take.")] = 10.0,
+    symbolic_timeout: TimeoutOption = 10.0,
     json_output: JsonOption = False,
     output_format: FormatOption = "table",
 ) -> None:

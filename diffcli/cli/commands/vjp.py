@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from diffcli.ad.inputs import read_value
 from diffcli.cli.working import sympy_status
-from diffcli.cli.common import (AtOption, CheckOption, ExprArgument, HOption, JsonOption, LetOption, MethodOption, RichardsonOption,
-                     TimeoutOption, WrtOption, load_problem, read_methods)
-from diffcli.cli.family import finish
-from diffcli.cli.paste import FormatOption, check_format
+from diffcli.cli.common import AtOption, ExprArgument, LetOption, WrtOption, load_problem
+from diffcli.cli.family import finish, start
+from diffcli.cli.options import METHOD_OPTIONS, MethodOptions, with_option_groups
+from diffcli.cli.paste import FormatOption
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -25,6 +24,7 @@ EXAMPLES = """
 """
 
 
+@with_option_groups
 def vjp(
     expr: ExprArgument,
     at: AtOption = None,
@@ -33,15 +33,7 @@ def vjp(
                                   "of a list; a number is used for every entry.")] = None,
     let: LetOption = None,
     wrt: WrtOption = None,
-    method: MethodOption = None,
-    h: HOption = None,
-    richardson: RichardsonOption = False,
-    symbolic_timeout: TimeoutOption = 5.0,
-    check: CheckOption = None,
-    json_output: JsonOption = False,
-    output: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", metavar="FILE", dir_okay=False,
-        help="Also write the result (the reference method's) to FILE.npy, FILE.csv or FILE.json.")] = None,
+    options: MethodOptions = METHOD_OPTIONS,
     output_format: FormatOption = "table",
 ) -> None:
     """uᵀJ: the gradient of u·f — reverse mode in one pass, whatever the number of inputs.
@@ -54,15 +46,9 @@ def vjp(
 
     if cotangent is None:
         raise UsageError("--cotangent is required: the vector u, e.g. --cotangent \"[1,0]\"")
-    check_format(output_format, json_output)
-    if output is not None:
-        from diffcli.views.export import check_path
-
-        check_path(output)
-    methods, explicit = read_methods(method, check, symbolic_timeout)
+    methods, explicit = start(options, output_format)
     problem = load_problem(expr, at, let, wrt)
     u = read_value(cotangent, "--cotangent")
-    with sympy_status(methods, json_output):
-        derivative = api.vjp(problem, cotangent=u, method=methods if explicit else None, h=h, richardson=richardson,
-                             symbolic_timeout=symbolic_timeout, quiet=True).derivative
-    finish(problem.expr, problem.point, derivative, json_output, check, {"cotangent": u}, fmt=output_format, output=output)
+    with sympy_status(methods, options.json_output):
+        derivative = api.vjp(problem, cotangent=u, **options.settings(methods, explicit)).derivative
+    finish(problem.expr, problem.point, derivative, options, {"cotangent": u}, fmt=output_format)
