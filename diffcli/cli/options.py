@@ -27,7 +27,7 @@ from diffcli.cli.common import JsonOption, split_names
 
 MethodOption = Annotated[Optional[str], typer.Option(
     "--method", "-m", help="Comma-separated: forward, reverse, central, symbolic, complex "
-                           "[default: the first four; complex (the complex step) when named].")]
+                           "\\[default: the first four; complex (the complex step) when named].")]
 HOption = Annotated[Optional[float], typer.Option("--h", help="Step for central differences (default: chosen per entry).")]
 RichardsonOption = Annotated[bool, typer.Option("--richardson", help="Richardson-extrapolate the central difference.")]
 TimeoutOption = Annotated[float, typer.Option("--symbolic-timeout", help="Seconds SymPy may take.")]
