@@ -241,6 +241,18 @@ def test_ties_are_labelled_alike_and_there_is_no_negative_zero(cli):
     assert document["ties"] == {"max": [0], "min": [0]}
 
 
+def test_a_small_value_is_not_a_tie_with_zero_beside_a_huge_one(cli):
+    # f = 1e6 at the maxima once made the saddles' f = 1e-6 a "tie" with the minima's 0
+    # (1e-12 of the largest |f|): the table said "min f" and the summary listed (0, ±1, 0)
+    # as places of the absolute minimum.
+    result = cli("lagrange", "1e6*x**2 + 1e-6*y**2", "-s", "x**2 + y**2 + z**2 = 1", "--json")
+    document = json.loads(result.stdout)
+    where = {tuple(document["points"][i]["x"].values()) for i in document["ties"]["min"]}
+    assert where == {(0.0, 0.0, 1.0), (0.0, 0.0, -1.0)}
+    where = {tuple(document["points"][i]["x"].values()) for i in document["ties"]["max"]}
+    assert where == {(1.0, 0.0, 0.0), (-1.0, 0.0, 0.0)}
+
+
 def test_variables_are_in_reading_order():
     assert build_problem("100*(y - x**2)**2 + (1 - x)**2", ["x**2 + y**2 = 2"]).variables == ["x", "y"]
     assert build_problem("x10 + x2 + x1", ["x10 = 1"]).variables == ["x1", "x2", "x10"]
