@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from diffcli.extrema.kkt import Batch, KKTGraph
+from diffcli.extrema.scaling import variable_scales
 
 RCOND = 1e-13          # singular values below RCOND·σmax count as zero in the Newton step
 SINGULAR = 1e-9        # σmin/σmax below this at a root: K is singular there (a degenerate point)
@@ -508,11 +509,17 @@ def _take(batch: Batch, rows: np.ndarray) -> Batch:
                  batch.jacobian[rows])
 
 
-def initial_multipliers(batch: Batch, active: np.ndarray) -> np.ndarray:
-    """λ minimising ‖∇f − J_Aᵀλ‖ at each row (least squares over the active constraints), 0 elsewhere."""
-    J = batch.jacobian * active[:, :, None]
+def initial_multipliers(batch: Batch, active: np.ndarray, scales: np.ndarray | None = None) -> np.ndarray:
+    """λ minimising ‖D(∇f − J_Aᵀλ)‖ at each row (least squares over the active constraints), 0 elsewhere.
+
+    D = diag(`scales`), each variable's length (`scaling`): the residual measured in units
+    where the constraint set is round, so a steep constraint (1e6·x² + 1e-6·y² = 1) does not
+    decide λ by its largest component alone.
+    """
+    D = np.ones_like(batch.gradient) if scales is None else scales
+    J = batch.jacobian * active[:, :, None] * D[:, None, :]
     pinv = np.linalg.pinv(np.transpose(J, (0, 2, 1)), rcond=1e-12)
-    lam = np.einsum("smn,sn->sm", pinv, batch.gradient)
+    lam = np.einsum("smn,sn->sm", pinv, batch.gradient * D)
     lam[~np.isfinite(lam).all(axis=1)] = 0.0
     return np.where(active, lam, 0.0)
 
@@ -562,7 +569,9 @@ def solve_rows(kkt: KKTGraph, X: np.ndarray, bounds: np.ndarray, active: np.ndar
         Z[:, n:n + m] = np.where(active, multipliers, 0.0)
     elif m and mu0:
         batch = system.evaluate(Z, np.arange(S))
-        Z[:, n:n + m] = initial_multipliers(_take_constraints(batch, m), active)
+        constraints = _take_constraints(batch, m)
+        scales = variable_scales(kkt, X, bounds, active, batch=constraints)
+        Z[:, n:n + m] = initial_multipliers(constraints, active, scales)
     elif m:
         # The irregular-point search: any unit λ on the active constraints to start from.
         Z[:, n:n + m] = np.where(active, 1.0, 0.0) / np.sqrt(np.maximum(active.sum(axis=1, keepdims=True), 1))

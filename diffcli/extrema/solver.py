@@ -111,17 +111,24 @@ class NoCandidate(MathError):
 
 
 def extremes(values: Sequence[float]) -> tuple[list[int], list[int]]:
-    """Indices of the largest and of the smallest values, ties included (equal to 1e-12 of the scale).
+    """Indices of the largest and of the smallest values, ties included: equal to 1e-12 of the
+    extreme value itself, or to 1e-14 of the largest |value| (round-off of a computed 0).
+
+    A tie is not judged against the largest |f| alone: with f = 1e6 at the maxima, the
+    saddles' f = 1e-6 is not a tie with the minima's 0.
 
     >>> extremes([-0.5, -0.5000000000000001, 0.5])
     ([2], [0, 1])
+    >>> extremes([1e6, 0.0, 1e-6, 1e-21])
+    ([0], [1, 3])
     """
     if not values:
         return [], []
     array = np.asarray(values, dtype=np.float64)
-    tie = 1e-12 * max(float(np.abs(array).max(initial=0.0)), 1e-300)
-    return (list(np.nonzero(array >= array.max() - tie)[0].tolist()),
-            list(np.nonzero(array <= array.min() + tie)[0].tolist()))
+    floor = 1e-14 * max(float(np.abs(array).max(initial=0.0)), 1e-300)
+    top, bottom = array.max(), array.min()
+    return (list(np.nonzero(array >= top - max(1e-12 * abs(top), floor))[0].tolist()),
+            list(np.nonzero(array <= bottom + max(1e-12 * abs(bottom), floor))[0].tolist()))
 
 
 # --------------------------------------------------------------------------- options

@@ -84,6 +84,37 @@ def test_graded_curvature_is_not_called_degenerate():
     assert sorted(saddle.eigenvalues) == pytest.approx([-2e-6, 2e6 - 2e-6], rel=1e-9)
 
 
+@pytest.mark.parametrize("a, b", [(1e6, 1e-6), (1e-6, 1e6), (1e8, 1.0)])
+def test_both_ends_of_a_long_ellipse_at_the_default_settings(a, b):
+    # x + y on a·x² + b·y² = 1: ∇f ∥ ∇g gives a·x = b·y, so x = ±√(b/(a(a + b))), y = (a/b)·x.
+    # Unscaled, the least-squares λ₀ at a start was decided by the steep side alone and Newton
+    # stalled at every start (issue 12, item 3).
+    result = solve("x + y", [f"{a!r}*x**2 + {b!r}*y**2 = 1"])
+    x = math.sqrt(b / (a * (a + b)))
+    y = a / b * x
+    assert [(p.kind, *p.x) for p in result.points] == [
+        ("min", pytest.approx(-x, rel=1e-12), pytest.approx(-y, rel=1e-12)),
+        ("max", pytest.approx(x, rel=1e-12), pytest.approx(y, rel=1e-12))]
+    for p in result.points:
+        assert a * p.x[0] ** 2 + b * p.x[1] ** 2 == pytest.approx(1.0, rel=1e-14)
+    assert result.completeness.certified
+
+
+def test_the_starting_multiplier_is_measured_in_each_variables_own_length():
+    from diffcli.extrema.newton import initial_multipliers
+    from diffcli.extrema.scaling import variable_scales
+
+    kkt = KKTGraph(build_problem("x + y", ["1e6*x**2 + 1e-6*y**2 = 1"]))
+    X, bounds = np.array([[1e-3 * math.cos(0.5), 1e3 * math.sin(0.5)]]), np.ones((1, 1))
+    batch = kkt.evaluate(np.concatenate([X, np.zeros((1, 1))], axis=1), bounds)
+    assert list(variable_scales(kkt, X, bounds)[0]) == pytest.approx([1e-3, 1e3], rel=1e-12)
+    # In u = x/1e-3, v = y/1e3: ∇f = (1e-3, 1e3), ∇g = 2(cos, sin), so λ₀ = (1e-3·cos + 1e3·sin)/2.
+    scaled = initial_multipliers(batch, np.ones((1, 1), bool), variable_scales(kkt, X, bounds))
+    assert scaled[0, 0] == pytest.approx((1e-3 * math.cos(0.5) + 1e3 * math.sin(0.5)) / 2, rel=1e-12)
+    # Unscaled, the steep x side decides: λ₀ ≈ 1/(2e3·cos), a millionth of the answer's 500.
+    assert initial_multipliers(batch, np.ones((1, 1), bool))[0, 0] < 1e-3
+
+
 # --------------------------------------------------------------------------- 4. missing points
 
 
@@ -208,6 +239,18 @@ def test_ties_are_labelled_alike_and_there_is_no_negative_zero(cli):
     document = json.loads(cli("lagrange", "x*y*z", "-s", "x + y + z = 0", "--json").stdout)
     assert "-0" not in json.dumps(document["points"])
     assert document["ties"] == {"max": [0], "min": [0]}
+
+
+def test_a_small_value_is_not_a_tie_with_zero_beside_a_huge_one(cli):
+    # f = 1e6 at the maxima once made the saddles' f = 1e-6 a "tie" with the minima's 0
+    # (1e-12 of the largest |f|): the table said "min f" and the summary listed (0, ±1, 0)
+    # as places of the absolute minimum.
+    result = cli("lagrange", "1e6*x**2 + 1e-6*y**2", "-s", "x**2 + y**2 + z**2 = 1", "--json")
+    document = json.loads(result.stdout)
+    where = {tuple(document["points"][i]["x"].values()) for i in document["ties"]["min"]}
+    assert where == {(0.0, 0.0, 1.0), (0.0, 0.0, -1.0)}
+    where = {tuple(document["points"][i]["x"].values()) for i in document["ties"]["max"]}
+    assert where == {(1.0, 0.0, 0.0), (-1.0, 0.0, 0.0)}
 
 
 def test_variables_are_in_reading_order():
