@@ -115,9 +115,9 @@ class FusedProgram:
         self.constants = constants
         self.column_names = column_names
         self._outputs = outputs  # per root: ("node", k) for the kernel's output k, or ("constant", k) for c[k]
-        self._kernel: Callable[..., None] | None = None
+        self._kernel: Callable[..., bool] | None = None
 
-    def kernel(self) -> Callable[..., None]:
+    def kernel(self) -> Callable[..., bool]:
         if self._kernel is None:
             self._kernel = _load(self.source)
         return self._kernel
@@ -125,13 +125,23 @@ class FusedProgram:
     def run(self, points: Mapping[str, np.ndarray], *, chunk: int = CHUNK,
             progress: Progress | None = None) -> list[np.ndarray]:
         """One column of values per root (as `ChunkedProgram.run`)."""
+        return self.run_checked(points, chunk=chunk, progress=progress)[0]
+
+    def run_checked(self, points: Mapping[str, np.ndarray], *, chunk: int = CHUNK,
+                    progress: Progress | None = None) -> tuple[list[np.ndarray], bool]:
+        """The columns of `run`, and whether every value in them is finite.
+
+        The loop itself finds that out (see `fused_program`), so a caller that must report
+        infinities and NaN reads the columns again only when there are some.
+        """
         columns = [np.ascontiguousarray(points[name], dtype=np.float64) for name in self.column_names]
         rows = int(next(iter(points.values())).shape[0]) if points else 1
         computed = [np.empty(rows) for kind, _ in self._outputs if kind == "node"]
         kernel = self.kernel()
+        finite = True
         for begin in range(0, rows, chunk):
             end = min(begin + chunk, rows)
-            kernel(self.constants, *(c[begin:end] for c in columns), *(o[begin:end] for o in computed))
+            finite &= bool(kernel(self.constants, *(c[begin:end] for c in columns), *(o[begin:end] for o in computed)))
             if progress is not None:
                 progress(end, rows)
         results = []
@@ -140,7 +150,8 @@ class FusedProgram:
                 results.append(computed[k])
             else:
                 results.append(np.full(rows, self.constants[k]))
-        return results
+                finite &= bool(np.isfinite(self.constants[k]))
+        return results, finite
 
 
 def fused_program(graph: Graph, roots: list[int], columns: list[str], constants: Mapping[str, Any]) -> FusedProgram | None:
@@ -191,10 +202,20 @@ def fused_program(graph: Graph, roots: list[int], columns: list[str], constants:
     if not stores:
         return None  # nothing depends on the points: the NumPy path is as good
     arguments = ", ".join(["c", *(f"x{k}" for k in range(len(column_order))), *(f"out{k}" for k in range(len(stores)))])
+    # The loop also tells whether every value it stored is finite: v - v == 0 exactly when
+    # v is finite (±inf and NaN give NaN; IEEE arithmetic, no fastmath flags, so LLVM may
+    # not fold it). The flag is a boolean on purpose: it stays in an integer register, where
+    # a float accumulator is spilled around every sin and exp call (all SSE registers are
+    # caller-saved) and cost 2.7 ms per 10⁶ points against 0.8 ms (bench/RESULTS.md) —
+    # and against about 1.3 ms per column for a second pass over the outputs.
+    checks = " & ".join(f"({names[root]} - {names[root]} == 0.0)" for root in roots if varies[root])
     lines = [_HEADER, "", "@numba.njit(cache=True, nogil=True, error_model=\"numpy\")",
              f"def kernel({arguments}):", *(f"    k{k} = c[{k}]" for k in range(len(constant_values))),
+             "    finite = True",
              "    for i in range(out0.shape[0]):",
-             *(f"        {line}" for line in body + stores), ""]
+             *(f"        {line}" for line in body + stores),
+             f"        finite &= {checks}",
+             "    return finite", ""]
     return FusedProgram("\n".join(lines), np.array(constant_values, dtype=np.float64), column_order, outputs)
 
 
@@ -215,10 +236,10 @@ def _finite_nonzero(value: Any) -> bool:
     return np.ndim(value) == 0 and bool(np.isfinite(value)) and value != 0
 
 
-_LOADED: dict[str, Callable[..., None]] = {}
+_LOADED: dict[str, Callable[..., bool]] = {}
 
 
-def _load(source: str) -> Callable[..., None]:
+def _load(source: str) -> Callable[..., bool]:
     """The compiled kernel of `source`: from this process, from Numba's disk cache, or compiled now."""
     key = hashlib.sha256(source.encode()).hexdigest()[:24]
     if key in _LOADED:

@@ -114,22 +114,26 @@ def batch_gradient(expr: str | Graph, points: Mapping[str, np.ndarray], let: Map
     # NumPy reports under- and overflow in the gradient's nodes to the watch (free when there are
     # none); the compiled loop cannot, so only the NumPy path says where reverse mode lost a term.
     watch = Watch()
+    finite: bool | None = None  # every value and partial finite; None: not known yet
     if program is None:
         program = ChunkedProgram(gradient, roots, list(points), constants)
         # The gradient's own nodes (after f's) are watched for under- and overflow.
         value, *columns = program.run(points, chunk=chunk, progress=progress, watch=watch, watched_from=len(graph))
     else:
-        value, *columns = program.run(points, progress=progress)
+        (value, *columns), finite = program.run_checked(points, progress=progress)
     grad = dict(zip(problem.wrt, columns))
     seconds = time.perf_counter() - start
-    if not all_finite(value):
+    if finite is None:
+        finite = all_finite(value) and all(all_finite(column) for column in columns)
+    if not finite and not all_finite(value):
         undefined = ~np.isfinite(value)
         for column in grad.values():
             column[undefined] = np.nan  # no derivative where the function itself is undefined
     result = BatchResult(problem.expr, dict(points), problem.wrt, value, grad, seconds, backend=used)
     result.warnings = problem.unused_warnings()
     result.warnings.extend(notes)
-    result.warnings.extend(_nonfinite_warnings(graph, root, points, constants, result))
+    if not finite:
+        result.warnings.extend(_nonfinite_warnings(graph, root, points, constants, result))
     result.warnings.extend(_lost_warnings(graph, root, points, constants, result, watch.regions))
     return result
 

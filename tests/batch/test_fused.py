@@ -125,3 +125,34 @@ def test_backend_through_the_cli(cli, tmp_path):
     assert result.exit_code == 0, result.output
     assert '"backend": "jit"' in result.stdout
     assert cli("grad", "x", "--at", "x=1", "--backend", "jit").exit_code == 2
+
+
+@pytest.mark.parametrize(("expr", "points", "finite"), [
+    ("sin(x)*exp(-x)", [0.5, 1.0, 2.0], True),
+    ("log(x)", [1.0, 0.0, 2.0], False),  # the value is -inf at x = 0
+    ("sqrt(x)", [4.0, 0.0, 1.0], False),  # the value is finite (0), the derivative inf
+    ("x*x", [1e200, 1.0, 2.0], False),  # overflow of the value; its derivative 2e200 is finite
+    ("exp(x)", [1.0, 2.0, 1000.0], False),
+])
+def test_the_loop_reports_whether_every_value_and_partial_is_finite(expr, points, finite):
+    program = _program(expr, "x")
+    columns, reported = program.run_checked({"x": np.array(points)})
+    assert reported is finite
+    assert reported == all(bool(np.isfinite(column).all()) for column in columns)
+
+
+def test_a_non_finite_value_in_a_later_chunk_is_reported():
+    x = np.linspace(1.0, 2.0, 50)
+    x[-1] = 0.0
+    _, finite = _program("log(x)", "x").run_checked({"x": x}, chunk=7)
+    assert finite is False
+    result = batch_gradient("log(x)", {"x": x}, backend="jit")
+    assert np.isneginf(result.value[-1]) and np.isnan(result.grad["x"][-1])  # no derivative where f is undefined
+    assert len(result.warnings) == 1 and result.warnings[0].startswith("f is not finite at 1 of 50 points (first at point 50: ")
+    assert result.warnings == batch_gradient("log(x)", {"x": x}, backend="numpy").warnings
+
+
+def test_an_infinite_partial_where_f_is_finite_is_warned_about():
+    result = batch_gradient("sqrt(x)", {"x": np.array([4.0, 0.0, 1.0])}, backend="jit")
+    assert result.grad["x"].tolist() == [0.25, np.inf, 0.5]
+    assert result.warnings == ["the gradient is not finite at 1 points where f is (first at point 2)"]
