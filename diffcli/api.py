@@ -581,6 +581,7 @@ def taylor(expr: "str | Graph", at: Point = None, *, let: Point = None, wrt: Seq
     bad = [k for k, c in enumerate(series.coefficients) if not math.isfinite(c)]
     if bad:
         notes.append(f"coefficients from k = {bad[0]} on are not finite (the derivatives overflow or are undefined here)")
+    notes.extend(series.warnings)  # a kink: AD follows one side, both one-sided values are named
     if reference is not None and reference.status != "ok":
         notes.append(f"SymPy series: {reference.status}" + (f" ({reference.message})" if reference.message else ""))
     result = TaylorResult(problem.expr, problem.point, variable, series.coefficients, series.derivatives, order,
@@ -612,7 +613,10 @@ def trace(expr: "str | Graph", at: Point = None, *, let: Point = None, wrt: Sequ
 
 def diff(expr: "str | Graph", at: Point = None, *, let: Point = None, wrt: Sequence[str] | str | None = None,
          order: int = 1, simplify: bool = True, symbolic_timeout: float = 10.0, quiet: bool = False) -> DiffResult:
-    """The derivative formula from SymPy beside the AD derivative graph's size — `diffcli diff`."""
+    """The derivative formula from SymPy beside the AD derivative graph's size — `diffcli diff`
+    (`symbolic_timeout`: SymPy's time for the whole command)."""
+    import time
+
     import numpy as np
 
     from diffcli.views.formula import MAX_ORDER, derivative_formulas, function_sizes
@@ -631,9 +635,10 @@ def diff(expr: "str | Graph", at: Point = None, *, let: Point = None, wrt: Seque
     if not problem.wrt:
         raise UsageError("the formula has no variable to differentiate")
     constants = {name: problem.point[name] for name in problem.constants}
+    started = time.monotonic()  # one SymPy budget for the whole command
     formulas = derivative_formulas(graph, problem.point, problem.wrt, order, constants=constants,
                                    timeout=symbolic_timeout, simplify=simplify)
-    sizes = function_sizes(graph, symbolic_timeout)
+    sizes = function_sizes(graph, max(symbolic_timeout - (time.monotonic() - started), 1e-3))
     result = DiffResult(problem.expr, order, problem.wrt, {f.variable: f.text for f in formulas}, formulas, sizes,
                         len(graph.decisions))
     if not quiet:

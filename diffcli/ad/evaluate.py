@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 
+import warnings
 from typing import Any, Mapping
 
 import numpy as np
 
 from diffcli.errors import MathError, UsageError
-from diffcli.ad.graph import Graph
+from diffcli.ad.graph import ConstValue, Graph
 from diffcli.ad.ops import PRIMITIVES, all_finite, domain_message
 
 Point = Mapping[str, Any]
@@ -23,6 +24,27 @@ Point = Mapping[str, Any]
 # 80 MB of float64 per tensor: far beyond a formula on the command line, and small enough
 # that a typo like outer(x, x) on a long vector is refused, not left to exhaust memory.
 MAX_TENSOR_ENTRIES = 10_000_000
+
+
+def checked_value(name: str, value: Any) -> Any:
+    """A user value as float64 (as `flat.as_value`), refusing what `--at` refuses: not a real
+    number or tensor of them, not finite, too big.
+
+    >>> checked_value("x", float("nan"))
+    Traceback (most recent call last):
+    ...
+    diffcli.errors.UsageError: the value of 'x' is not finite
+    """
+    try:
+        with np.errstate(all="ignore"):
+            array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError) as error:
+        raise UsageError(f"the value of '{name}' is not a real number or a tensor of them ({error})") from None
+    if array.size > MAX_TENSOR_ENTRIES:
+        raise UsageError(f"the value of '{name}' has {array.size:,} entries (at most {MAX_TENSOR_ENTRIES:,})")
+    if not np.isfinite(array).all():
+        raise UsageError(f"the value of '{name}' is not finite")
+    return array[()] if array.ndim == 0 else array
 
 
 def evaluate(graph: Graph, point: Point, *, upto: list[int] | None = None) -> list[Any]:
@@ -36,7 +58,10 @@ def evaluate(graph: Graph, point: Point, *, upto: list[int] | None = None) -> li
     needed = graph.ancestors(upto if upto is not None else graph.outputs)
     values: list[Any] = [None] * len(graph)
     ops, inputs, attrs = graph.ops, graph.inputs, graph.attrs
-    with np.errstate(all="ignore"):
+    # NumPy's warning for the mean of an empty slice is not for the user: the NaN result says it.
+    # (Only that one: a caller may turn ComplexWarning, also a RuntimeWarning, into an error.)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Mean of empty slice", category=RuntimeWarning)
         for node in range(len(ops)):
             if not needed[node]:
                 continue
@@ -76,6 +101,51 @@ def evaluate_node(graph: Graph, node: int, args: list[Any]) -> Any:
     if type(value) is np.ndarray and value.size > MAX_TENSOR_ENTRIES:
         _check_size(graph, node, value.size)
     return value
+
+
+def hold_detached(graph: Graph, point: Point) -> Graph:
+    """The graph with every `detach(u)` replaced by u's value at `point`, held fixed.
+
+    What `detach` means to AD — its value is used, but it does not move with the inputs —
+    is what finite differences must see too: a step in x must not move `detach(x)`.
+    Node ids are kept, so anything that points into the graph stays valid. A graph
+    without `detach` is returned as it is.
+
+    >>> from diffcli.ad.parse import parse
+    >>> g = hold_detached(parse("x*detach(x)"), {"x": 2.0})
+    >>> float(evaluate(g, {"x": 3.0})[g.outputs[0]])
+    6.0
+    """
+    detached = [node for node, op in enumerate(graph.ops) if op == "detach"]
+    if not detached:
+        return graph
+    values = evaluate(graph, point, upto=detached)
+    held = graph.copy()
+    for node in detached:
+        held.ops[node], held.inputs[node] = "const", ()
+        held.attrs[node] = (("value", ConstValue(values[node])),)
+    held._index = {}  # the merge table no longer matches the nodes; nothing is added to this graph
+    return held
+
+
+def _result_entries(op: str, args: list[Any]) -> int:
+    """How many entries `op` will make (0 when its shapes do not fit: the op itself says so)."""
+    a, b = args[0], args[-1]
+    if op == "outer":
+        return a.size * b.size
+    if op == "matmul":
+        rows = a.size // a.shape[-1] if a.ndim and a.shape[-1] else 0
+        columns = b.size // b.shape[-2] if b.ndim > 1 and b.shape[-2] else 1
+        return rows * columns
+    try:
+        return int(np.prod(np.broadcast_shapes(*(np.shape(x) for x in args)), dtype=np.float64))
+    except ValueError:
+        return 0
+
+
+# Ops whose result can have many more entries than their inputs: broadcasting ones, outer, @.
+_GROWING = frozenset({name for name, p in PRIMITIVES.items()
+                      if "elementwise" in p.tags and name not in ("const", "var")} | {"outer", "matmul"})
 
 
 def _check_size(graph: Graph, node: int, entries: int | None) -> None:
@@ -178,8 +248,90 @@ def mixing_node(graph: Graph, roots: list[int]) -> int | None:
     return None
 
 
-def check_outputs(graph: Graph, values: list[Any]) -> None:
-    """Raise `MathError` naming the culprit if any output value is not finite."""
-    for output in graph.outputs:
+def check_outputs(graph: Graph, values: list[Any], roots: list[int] | None = None) -> None:
+    """Raise `MathError` naming the culprit if an output is not finite, or if an undefined
+    value inside the formula reaches an output (see `hidden_undefined`)."""
+    roots = graph.outputs if roots is None else roots
+    for output in roots:
         if not is_finite(values[output]):
             raise MathError(nonfinite_reason(graph, values, output))
+    hidden = hidden_undefined(graph, values, roots)
+    if hidden is not None:
+        raise MathError(hidden)
+
+
+def hidden_undefined(graph: Graph, values: list[Any], roots: list[int]) -> str | None:
+    """Why the formula is undefined at the point although its outputs are finite, or None.
+
+    A later op can absorb an undefined value: exp(log(0)) = exp(-inf) = 0, 1/(1/0) = 0,
+    and `nan > 0` is simply false. The formula is still undefined there, as log(x) at 0
+    is. An op makes an undefined value when its inputs are finite and its result is NaN,
+    or infinite with a domain reason (log(0), 1/0) — an overflow (exp(1000)) is a large
+    number, not an undefined one, and 1/(1 + exp(1000)) = 0 is right. Such a value
+    counts only if it reaches an output: it is replaced by NaN and pushed forward, NaN
+    forced through every elementwise op (comparisons and `where`'s condition included);
+    the branch a `where` does not take, or entries that indexing drops, stop it.
+
+    >>> from diffcli.ad.parse import parse
+    >>> g = parse("exp(log(x))")
+    >>> hidden_undefined(g, evaluate(g, {"x": 0.0}), g.outputs)
+    'log of zero: log(0) is -infinity (column 5)'
+    >>> g = parse("log(x) if x > 0 else 0")
+    >>> hidden_undefined(g, evaluate(g, {"x": 0.0}), g.outputs) is None
+    True
+    """
+    needed = graph.ancestors(roots)
+    for node in range(len(graph)):
+        if needed[node] and values[node] is not None and not is_finite(values[node]) \
+                and _makes_undefined(graph, values, node) and _reaches(graph, values, node, roots, needed):
+            return nonfinite_reason(graph, values, node)
+    return None
+
+
+def _makes_undefined(graph: Graph, values: list[Any], node: int) -> bool:
+    """Whether `node` turns finite inputs into an undefined value (not a mere overflow)."""
+    op = graph.ops[node]
+    if op in ("var", "const"):
+        return False
+    args = [values[j] for j in graph.inputs[node]]
+    if not all(is_finite(a) for a in args):
+        return False
+    value = np.asarray(values[node], dtype=np.float64)
+    if np.isnan(value).any():
+        return True
+    primitive = PRIMITIVES[op]
+    if primitive.domain is None:
+        return False
+    try:
+        return bool(primitive.domain(values[node], *args))
+    except (TypeError, ValueError, IndexError):
+        return False
+
+
+def _reaches(graph: Graph, values: list[Any], source: int, roots: list[int], needed: list[bool]) -> bool:
+    """Whether NaN at the non-finite entries of `source`, pushed forward, reaches a root."""
+    downstream = graph.descendants([source])
+    poisoned: dict[int, Any] = {source: np.where(np.isfinite(values[source]), values[source], np.nan)[()]}
+    with np.errstate(all="ignore"):
+        for node in range(source + 1, len(graph)):
+            if not (downstream[node] and needed[node]):
+                continue
+            parents = graph.inputs[node]
+            if not any(j in poisoned for j in parents):
+                continue
+            op = graph.ops[node]
+            args = [poisoned.get(j, values[j]) for j in parents]
+            try:
+                value = np.asarray(PRIMITIVES[op].impl(*args, **dict(graph.attrs[node])), dtype=np.float64)
+            except Exception:  # a computation that cannot even run on NaN: it is reached
+                return True
+            if "elementwise" in PRIMITIVES[op].tags:
+                # Force NaN wherever a poisoned input was: nan > 0 must not read as false.
+                sources = [args[0]] if op == "where" else [a for j, a in zip(parents, args) if j in poisoned]
+                mask = np.zeros(value.shape, dtype=bool)
+                for arg in sources:
+                    mask |= np.broadcast_to(np.isnan(np.asarray(arg, dtype=np.float64)), value.shape)
+                value = np.where(mask, np.nan, value)
+            if np.isnan(value).any():
+                poisoned[node] = value[()]
+    return any(root in poisoned for root in roots)

@@ -11,6 +11,7 @@ scalar). Variables are flattened in `wrt` order, each in C order; outputs in ord
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -52,17 +53,55 @@ def entry_labels(name: str, shape: tuple[int, ...]) -> list[str]:
     return [f"{name}[{','.join(map(str, index))}]" for index in np.ndindex(shape)]
 
 
-def input_labels(point: Point, wrt: list[str]) -> list[str]:
+class EntryLabels(Sequence[str]):
+    """'x[0]', 'x[1]', 'y', … — one label per entry of some named tensors, in C order, made on
+    demand: a 10⁷-entry variable has 10⁷ labels, and building them all took 1.5 GB and a minute.
+
+    >>> labels = EntryLabels([("x", (2,)), ("y", ()), ("A", (1, 2))])
+    >>> len(labels), labels[0], labels[-1], list(labels)
+    (5, 'x[0]', 'A[0,1]', ['x[0]', 'x[1]', 'y', 'A[0,0]', 'A[0,1]'])
+    """
+
+    def __init__(self, parts: list[tuple[str, tuple[int, ...]]]):
+        self.parts = [(name, tuple(shape)) for name, shape in parts]
+        self.sizes = [int(np.prod(shape)) if shape else 1 for _, shape in self.parts]
+
+    def __len__(self) -> int:
+        return sum(self.sizes)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        for (name, shape), size in zip(self.parts, self.sizes):
+            if index < size:
+                return name if not shape else f"{name}[{','.join(map(str, np.unravel_index(index, shape)))}]"
+            index -= size
+        raise IndexError(index)
+
+    def __iter__(self) -> Iterator[str]:
+        for name, shape in self.parts:
+            for index in np.ndindex(shape):
+                yield name if not shape else f"{name}[{','.join(map(str, index))}]"
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, (list, tuple, EntryLabels)) else NotImplemented
+
+
+def input_labels(point: Point, wrt: list[str]) -> EntryLabels:
     """'x[0]', 'x[1]', 'y' — one label per input entry, in Jacobian column order."""
-    return [label for name in wrt for label in entry_labels(name, np.shape(point[name]))]
+    return EntryLabels([(name, np.shape(point[name])) for name in wrt])
 
 
-def output_labels(graph: Graph, values: list[Any]) -> list[str]:
+def output_labels(graph: Graph, values: list[Any]) -> EntryLabels:
     """'f' for one scalar output, 'f[0]', … for a tensor, 'f1', 'f2', … for a list."""
     outputs = graph.outputs
     if len(outputs) == 1:
-        return entry_labels("f", np.shape(values[outputs[0]]))
-    return [label for k, node in enumerate(outputs) for label in entry_labels(f"f{k + 1}", np.shape(values[node]))]
+        return EntryLabels([("f", np.shape(values[outputs[0]]))])
+    return EntryLabels([(f"f{k + 1}", np.shape(values[node])) for k, node in enumerate(outputs)])
 
 
 def flatten(parts: list[Any]) -> np.ndarray:

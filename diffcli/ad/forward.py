@@ -185,7 +185,8 @@ def jacobian_forward(graph: Graph, point: Point, wrt: list[str], outputs: list[i
     return jacobian
 
 
-def jvp(graph: Graph, point: Point, direction: Mapping[str, Any]) -> tuple[list[Any], list[Any]]:
+def jvp(graph: Graph, point: Point, direction: Mapping[str, Any],
+        values: list[Any] | None = None) -> tuple[list[Any], list[Any]]:
     """Output values and J·v for the direction `direction` ({variable: tangent}).
 
     >>> from diffcli.ad.parse import parse
@@ -194,12 +195,12 @@ def jvp(graph: Graph, point: Point, direction: Mapping[str, Any]) -> tuple[list[
     >>> [float(t) for t in tangents]
     [2.0, 1.0]
     """
-    values = evaluate(graph, point)
+    values = evaluate(graph, point) if values is None else values
     seeds = {graph.variables[name]: np.asarray(t, dtype=np.float64)[()] if np.ndim(t) == 0 else np.asarray(t, dtype=np.float64)
              for name, t in direction.items() if name in graph.variables}
     needed = graph.ancestors(graph.outputs)
     with np.errstate(all="ignore"):
-        tangents = jvp_sweep(graph, values, seeds, needed)
+        tangents = jvp_sweep(graph, values, seeds, needed, keep=list(graph.outputs))
     outs = [values[o] for o in graph.outputs]
     return outs, [zeros_like(values[o]) if tangents[o] is None else tangents[o] for o in graph.outputs]
 

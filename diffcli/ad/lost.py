@@ -196,7 +196,10 @@ def _carried(primitive: Any, k: int, bound: Any, ans: Any, args: list[Any], attr
         if exact is not None:
             return np.where(np.isnan(exact), np.inf, np.abs(exact))
         if primitive.partials is not None:
-            return np.abs(chain(bound, primitive.partials[k](ans, *args)))
+            partial = primitive.partials[k](ans, *args)
+            if partial is None:  # a zero derivative (sign, a comparison): nothing is carried
+                return np.zeros(shape_of(args[k]))
+            return np.abs(chain(bound, partial))
         magnitudes = [np.abs(np.asarray(a, dtype=np.float64)) for a in args]
         rule = vjp_rule(primitive, k)
         if rule is None:  # an argument nothing flows back to (a condition, an index)

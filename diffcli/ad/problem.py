@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from diffcli.errors import UsageError
-from diffcli.ad.evaluate import evaluate
+from diffcli.ad.evaluate import checked_value, evaluate
 from diffcli.ad.flat import as_value, split_like
 from diffcli.ad.graph import Graph
 from diffcli.ad.language import CONSTANTS
@@ -51,7 +51,7 @@ def make_problem(expr: str | Graph, at: Mapping[str, Any] | None = None, let: Ma
     both = sorted(set(at) & set(let))
     if both:
         raise UsageError(f"'{both[0]}' is given both in --at and in --let")
-    point = {name: as_value(value) for name, value in {**at, **let}.items()}
+    point = {name: checked_value(name, value) for name, value in {**at, **let}.items()}
     named = [name for name in point if name in CONSTANTS]
     if named:
         option = "--at" if named[0] in at else "--let"

@@ -9,7 +9,7 @@ what later transforms differentiate again.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Collection, Mapping, Sequence
 
 import numpy as np
 
@@ -21,10 +21,21 @@ from diffcli.ad.ops import PRIMITIVES, chain, unbroadcast, vjp_rule
 from diffcli.ad.tape import Tape
 
 
-def vjp_sweep(graph: Graph, values: list[Any], seeds: Mapping[int, Any], wrt: list[int]) -> list[Any]:
-    """Adjoints of every node that lies between `wrt` and the seeded nodes."""
+def vjp_sweep(graph: Graph, values: list[Any], seeds: Mapping[int, Any], wrt: list[int], *,
+              relevant: list[bool] | None = None, visit: Sequence[int] | None = None,
+              keep: Collection[int] | None = None, observe: Callable[[int, Any, list[Any]], None] | None = None) -> list[Any]:
+    """Adjoints of every node that lies between `wrt` and the seeded nodes.
+
+    `relevant` (the nodes that depend on `wrt`) and `visit` (the seeds' ancestors, in
+    decreasing order) may be given: a Jacobian sweeps once per output, and each sweep
+    then costs what its output's own subgraph costs, not the whole graph's. With `keep`,
+    only those nodes' adjoints are kept: each other one is dropped once passed on, so a
+    formula of big tensors holds a few adjoints at a time, not one per node; `observe(node,
+    adjoint, adjoints)` sees each one once it has been passed on to the parents, before it is dropped.
+    """
     ops, inputs, attrs = graph.ops, graph.inputs, graph.attrs
-    relevant = graph.descendants(wrt, blocked=frozenset({"detach"}))
+    if relevant is None:
+        relevant = graph.descendants(wrt, blocked=frozenset({"detach"}))
     adjoints: list[Any] = [None] * len(graph)
     for node, seed in seeds.items():
         adjoints[node] = seed
@@ -32,7 +43,7 @@ def vjp_sweep(graph: Graph, values: list[Any], seeds: Mapping[int, Any], wrt: li
     # Nodes whose adjoint is an array this sweep made by adding, and nobody else holds
     # yet: later contributions are added into it in place (one allocation per node).
     owned: set[int] = set()
-    for node in range(last, -1, -1):
+    for node in (range(last, -1, -1) if visit is None else visit):
         g = adjoints[node]
         op = ops[node]
         if g is None or op == "var" or op == "const":
@@ -66,6 +77,10 @@ def vjp_sweep(graph: Graph, values: list[Any], seeds: Mapping[int, Any], wrt: li
                 adjoints[parent] = previous + contribution
                 if type(adjoints[parent]) is np.ndarray:
                     owned.add(parent)
+        if observe is not None:
+            observe(node, g, adjoints)
+        if keep is not None and node not in keep:
+            adjoints[node] = None
     return adjoints
 
 
@@ -78,15 +93,16 @@ def _addable_in_place(total: np.ndarray, term: Any) -> bool:
 
 
 def adjoint_sweep(graph: Graph, values: list[Any], seeds: Mapping[int, Any], wrt: list[str],
-                  watch: Watch | None = None) -> list[Any]:
+                  watch: Watch | None = None, **options: Any) -> list[Any]:
     """The adjoints of every node, sweeping back from the seeded nodes towards the variables `wrt`.
 
     A `watch` (`lost.Watch`) counts the under- and overflows of the sweep, at no cost when there
     are none; `lost.losses` then finds whether they took a term of the derivative with them.
+    `options` (`keep`, `observe`) are passed on to `vjp_sweep`.
     """
     nodes = [graph.variables[name] for name in wrt if name in graph.variables]
     with np.errstate(all="ignore") if watch is None else watch.errstate():
-        return vjp_sweep(graph, values, seeds, nodes)
+        return vjp_sweep(graph, values, seeds, nodes, **options)
 
 
 def variable_adjoints(graph: Graph, point: Point, adjoints: list[Any], wrt: list[str]) -> dict[str, Any]:
@@ -109,7 +125,7 @@ def cotangent_seeds(graph: Graph, values: list[Any], cotangents: list[Any]) -> d
 
 
 def vjp(graph: Graph, point: Point, cotangents: list[Any], wrt: list[str],
-        watch: Watch | None = None) -> tuple[list[Any], dict[str, Any]]:
+        watch: Watch | None = None, values: list[Any] | None = None) -> tuple[list[Any], dict[str, Any]]:
     """Output values and uᵀJ for cotangents `u` (one per output), per variable in `wrt`.
 
     >>> from diffcli.ad.parse import parse
@@ -118,8 +134,9 @@ def vjp(graph: Graph, point: Point, cotangents: list[Any], wrt: list[str],
     >>> float(grads["a"]), float(grads["b"])
     (7.0, 2.0)
     """
-    values = evaluate(graph, point)
-    adjoints = adjoint_sweep(graph, values, cotangent_seeds(graph, values, cotangents), wrt, watch)
+    values = evaluate(graph, point) if values is None else values
+    adjoints = adjoint_sweep(graph, values, cotangent_seeds(graph, values, cotangents), wrt, watch,
+                             keep=set(graph.variables.values()))
     return [values[o] for o in graph.outputs], variable_adjoints(graph, point, adjoints, wrt)
 
 
@@ -131,15 +148,17 @@ def gradient_reverse(graph: Graph, point: Point, wrt: list[str], output: int = 0
     return values[root], variable_adjoints(graph, point, adjoints, wrt)
 
 
-def gradient_graph(graph: Graph, point: Point, wrt: list[str], output: int = 0) -> tuple[Graph, list[int]]:
+def gradient_graph(graph: Graph, point: Point, wrt: list[str], output: int = 0,
+                   max_nodes: int | None = None) -> tuple[Graph, list[int]]:
     """The gradient of output `output` as a new graph, built by the reverse sweep in graph mode.
 
     The returned graph extends `graph`; its outputs are the gradient nodes, one per
     variable in `wrt` (a constant zero node where the output does not depend on it).
     `point` fixes shapes and the branch structure is kept symbolic (`where`).
+    `max_nodes` bounds the result (`tape.DerivativeTooLarge` beyond it).
     """
     values = evaluate(graph, point)
-    tape = Tape(graph.copy(), values)
+    tape = Tape(graph.copy(), values, max_nodes)
     refs = tape.refs()
     root = graph.outputs[output]
     adjoints = adjoint_sweep(graph, refs, {root: tape.constant(ones_like(values[root]))}, wrt)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from diffcli.ad.graph import ConstValue, Graph
+from diffcli.errors import UsageError
 from diffcli.ad.ops.kernels import finite_nonzero_scalar
 from diffcli.ad.ops.registry import PRIMITIVES
 from diffcli.ad.ref import Ref
@@ -30,12 +31,22 @@ def _is_const_equal(value: Any, number: float) -> bool:
     return bool(np.all(np.asarray(value) == number))
 
 
-class Tape:
-    """A graph being extended in graph mode, with every node's value at one point."""
+class DerivativeTooLarge(UsageError):
+    """A graph-mode derivation grew its graph past the tape's `max_nodes`."""
 
-    def __init__(self, graph: Graph, values: list[Any]):
+
+class Tape:
+    """A graph being extended in graph mode, with every node's value at one point.
+
+    `max_nodes` bounds the graph: derivative graphs can swell (each order of a Taylor
+    series multiplies the terms), and a bound met early is a clean refusal where an
+    unbounded one is minutes of work and gigabytes of nodes.
+    """
+
+    def __init__(self, graph: Graph, values: list[Any], max_nodes: int | None = None):
         self.graph = graph
         self.values = list(values)
+        self.max_nodes = max_nodes
 
     def ref(self, node: int) -> Ref:
         return Ref(self, node)
@@ -48,6 +59,8 @@ class Tape:
 
     def _record(self, node: int, compute) -> Ref:
         if node == len(self.values):
+            if self.max_nodes is not None and node >= self.max_nodes:
+                raise DerivativeTooLarge(f"the derivative graph would exceed {self.max_nodes:,} nodes")
             self.values.append(compute())
         elif self.values[node] is None:
             # An existing node the evaluation skipped (not needed by the root then) is needed now.

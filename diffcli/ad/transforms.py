@@ -16,6 +16,8 @@ from diffcli.ad.flat import unit
 from diffcli.ad.forward import jacobian_forward
 from diffcli.ad.graph import Graph
 from diffcli.ad.reverse import gradient_graph, vjp_sweep
+from diffcli.ad.tape import DerivativeTooLarge
+from diffcli.errors import UsageError
 
 
 def jacobian_reverse(graph: Graph, point: Point, wrt: list[str], outputs: list[int] | None = None,
@@ -24,12 +26,14 @@ def jacobian_reverse(graph: Graph, point: Point, wrt: list[str], outputs: list[i
     outputs = graph.outputs if outputs is None else outputs
     values = evaluate(graph, point, upto=outputs) if values is None else values
     nodes = [graph.variables[name] for name in wrt if name in graph.variables]
+    relevant = graph.descendants(nodes, blocked=frozenset({"detach"}))
     rows = []
     with np.errstate(all="ignore"):
         for output in outputs:
             shape = np.shape(values[output])
+            visit = _ancestors_descending(graph, output)
             for k in range(int(np.size(values[output]))):
-                adjoints = vjp_sweep(graph, values, {output: unit(shape, k)}, nodes)
+                adjoints = vjp_sweep(graph, values, {output: unit(shape, k)}, nodes, relevant=relevant, visit=visit)
                 row = []
                 for name in wrt:
                     node = graph.variables.get(name)
@@ -39,6 +43,19 @@ def jacobian_reverse(graph: Graph, point: Point, wrt: list[str], outputs: list[i
                 rows.append(np.concatenate(row) if row else np.zeros(0))
     width = sum(int(np.size(point[name])) for name in wrt)
     return np.array(rows).reshape(len(rows), width)
+
+
+def _ancestors_descending(graph: Graph, root: int) -> list[int]:
+    """The nodes `root` depends on (itself included), latest first, found from the root down:
+    the cost is the size of that subgraph, not of the whole graph."""
+    seen = {root}
+    stack = [root]
+    while stack:
+        for parent in graph.inputs[stack.pop()]:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return sorted(seen, reverse=True)
 
 
 def hessian(graph: Graph, point: Point, wrt: list[str], output: int = 0) -> np.ndarray:
@@ -52,6 +69,11 @@ def hessian(graph: Graph, point: Point, wrt: list[str], output: int = 0) -> np.n
     return jacobian_forward(grad_graph, point, wrt, outputs=grad_nodes)
 
 
+# Each order can multiply the graph (a tower x**x**…**x more than doubles it per order): the
+# derivative graph may add this many nodes, or 8 per node of f if that is more.
+MAX_DERIVATIVE_NODES = 150_000
+
+
 def derivative_graph(graph: Graph, point: Point, variable: str, order: int = 1, output: int = 0) -> tuple[Graph, int]:
     """The graph of ∂ⁿf/∂xⁿ (f: output number `output`), by the reverse sweep in graph mode n times.
 
@@ -60,9 +82,14 @@ def derivative_graph(graph: Graph, point: Point, variable: str, order: int = 1, 
     >>> float(evaluate(g, {"x": 2.0}, upto=[node])[node])
     12.0
     """
+    budget = max(MAX_DERIVATIVE_NODES, 8 * len(graph))
     current, node = graph, graph.outputs[output]
-    for _ in range(order):
+    for k in range(1, order + 1):
         source = current.copy()
         source.outputs = [node]
-        current, (node,) = gradient_graph(source, point, [variable])
+        try:
+            current, (node,) = gradient_graph(source, point, [variable], max_nodes=len(graph) + budget)
+        except DerivativeTooLarge:
+            raise UsageError(f"--order {order} is too high for this formula: the AD graph of derivative {k} "
+                             f"would exceed {budget:,} nodes (--order {k - 1} works)") from None
     return current, node

@@ -26,8 +26,8 @@ from diffcli.ad.lost import NEGLIGIBLE
 from diffcli.ad.lost import messages as lost_messages
 from diffcli.ad.problem import Problem, read_cotangent, read_direction, require_scalar, scalar_output, with_graph
 from diffcli.checks.agreement import disagreements
-from diffcli.checks.diagnose import Kink, derivative_trouble, find_kinks
-from diffcli.checks.methods import DEFAULT, METHOD, NAMES, Method, Task, matrix_limit, method_for, ways
+from diffcli.checks.diagnose import Kink, every_kink
+from diffcli.checks.methods import DEFAULT, METHOD, NAMES, Method, Task, matrix_limit, method_for, ways, work_limit
 from diffcli.errors import UsageError
 
 METHODS = DEFAULT  # the methods run when none are named
@@ -124,7 +124,7 @@ def score(results: dict[str, MethodResult], order: list[str] | None = None,
 def run_method(name: str, work: Callable[[], tuple[Any, dict[str, Any]]]) -> MethodResult:
     """Run one method, timing it; a time-out, refusal or failure becomes a status, not a crash."""
     from diffcli.checks.complex_step import Refused
-    from diffcli.checks.symbolic import SymbolicTimeout, SymbolicUnsupported
+    from diffcli.checks.symbolic import SymbolicFailed, SymbolicTimeout, SymbolicUnsupported
 
     start = time.perf_counter()
     try:
@@ -134,6 +134,8 @@ def run_method(name: str, work: Callable[[], tuple[Any, dict[str, Any]]]) -> Met
                             message="SymPy did not finish in time")
     except (SymbolicUnsupported, Refused) as error:
         return MethodResult(name, status="skipped", message=str(error))
+    except SymbolicFailed as error:
+        return MethodResult(name, status="failed", seconds=time.perf_counter() - start, message=str(error))
     except (RecursionError, MemoryError):
         return MethodResult(name, status="failed", seconds=time.perf_counter() - start,
                             message="too large for this method")
@@ -158,7 +160,8 @@ def _rows(kind: str, names: list[str] | tuple[str, ...]) -> list[Method]:
 
 def _run(method: Method, task: Task, explicit: bool) -> MethodResult:
     way = ways(method)[task.kind]
-    why_not = matrix_limit(method, task) or (method.limit(task) if method.limit and not explicit else None)
+    why_not = (matrix_limit(method, task) or work_limit(method, task, explicit)
+               or (method.limit(task) if method.limit and not explicit else None))
     if why_not:
         return MethodResult(method.name, status="skipped", message=why_not)
     result = run_method(method.name, lambda: way(task))
@@ -184,12 +187,12 @@ def compare(kind: str, problem: Problem, methods: list[str] | tuple[str, ...] = 
     if who is not None:
         require_scalar(graph, who)
     values = evaluate(graph, point)
-    if not all(is_finite(values[o]) for o in graph.outputs):
-        check_outputs(graph, values)
+    check_outputs(graph, values)  # undefined at the point, or inside the formula: exit 1
     if who is not None:
-        graph = scalar_output(graph, point, who)  # a (1, 1) output is a number, as for backward()
-        problem = with_graph(problem, graph)
-        values = evaluate(graph, point)
+        scalar = scalar_output(graph, point, who)  # a (1, 1) output is a number, as for backward()
+        if scalar is not graph:
+            graph, problem = scalar, with_graph(problem, scalar)
+            values = evaluate(graph, point)
     inputs = input_labels(point, wrt)
     outputs = inputs if kind == "hessian" else output_labels(graph, values)
     task = Task(kind, problem, values, inputs, outputs, h=h, richardson=richardson, symbolic_timeout=symbolic_timeout)
@@ -217,14 +220,13 @@ def _diagnose(comparison: Comparison, task: Task) -> None:
     for m in comparison.methods.values():
         if m.status == "ok" and m.method == "central":
             warnings.extend(f"central: {note}" for note in m.extra.get("notes", []))
-    trouble = derivative_trouble(graph, values, task.held["adjoints"], graph.outputs[0]) if "adjoints" in task.held else []
+    trouble = task.held.get("trouble", [])
     warnings.extend(trouble)
     if task.held.get("lost"):
         warnings.extend(lost_messages(graph, task.held["lost"], _TITLE[task.kind], forward_keeps=_differs(
             comparison, "forward", "reverse")))
-    if all(np.ndim(values[o]) == 0 for o in graph.outputs):
-        comparison.kinks = [kink for k in range(len(graph.outputs))
-                            for kink in find_kinks(graph, task.point, task.wrt, k)]
+    order = 2 if task.kind == "hessian" else 1  # a Hessian needs second derivatives that exist too
+    comparison.kinks = every_kink(graph, task.point, task.wrt, values, order)
     warnings.extend(kink.message() for kink in comparison.kinks)
     if not comparison.kinks and not trouble:  # those points have their own warning
         comparison.disagreement = disagreements(comparison.methods, comparison.reference, task)

@@ -81,7 +81,7 @@ def blocker(graph: Graph, values: list[Any], roots: list[int], wrt: list[str]) -
         if op == "pow" and np.any(np.asarray(values[graph.inputs[node][0]]) < 0):
             return (f"a power of a negative base ({_op_at(graph, node)}) crosses the complex logarithm's "
                     "branch cut")
-    for node, _, kind in singular_partials(graph, values, nodes, lambda parent: path[parent]):
+    for node, _, kind, _ in singular_partials(graph, values, nodes, lambda parent: path[parent]):
         return f"the derivative of {_op_at(graph, node)} is {kind} here, where f is not analytic"
     return None
 

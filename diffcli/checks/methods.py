@@ -41,6 +41,13 @@ MAX_DEFAULT_SYMBOLIC_ENTRIES = 400
 MAX_DEFAULT_FORWARD_GRADIENT = 2_000
 # SymPy differentiates once per entry: 1.4 s of CPU at 40 variables, 2.8 s at 60.
 MAX_DEFAULT_SYMBOLIC_GRADIENT = 50
+# Work in entry operations (passes × the entries one evaluation of the formula makes): a
+# method is skipped by default past the first (about a second), and refused past the second
+# even when named (minutes otherwise: 6,324 forward passes over a 10⁷-entry outer product).
+MAX_DEFAULT_WORK = 200_000_000
+MAX_WORK = 5_000_000_000
+MAX_DEFAULT_SYMBOLIC_WORK = 100_000  # SymPy builds one expression per entry of every tensor
+CENTRAL_ENTRY_WORK = 6_000  # one entry's step search, about 30 µs, in the operations above (5 ns each)
 
 Result = tuple[Any, dict[str, Any]]
 
@@ -72,6 +79,11 @@ class Task:
     @property
     def wrt(self) -> list[str]:
         return self.problem.wrt
+
+    @property
+    def entries(self) -> int:
+        """How many numbers one evaluation of the formula makes (every node's value)."""
+        return sum(int(np.size(v)) for v in self.values if v is not None)
 
     @property
     def n(self) -> int:
@@ -142,6 +154,40 @@ def matrix_limit(method: Method, task: Task) -> str | None:
     return None
 
 
+def work_limit(method: Method, task: Task, explicit: bool) -> str | None:
+    """Why `method` would take too long on this formula's tensors, or None (see MAX_WORK)."""
+    entries = task.entries
+    if method.name == "symbolic":
+        if explicit or entries <= MAX_DEFAULT_SYMBOLIC_WORK:
+            return None
+        return (f"SymPy would build an expression for each of {entries:,} tensor entries; "
+                "ask for it with --method symbolic")
+    evaluations = _evaluations(method, task)
+    work = evaluations * entries
+    what = f"{evaluations:,} evaluations of a formula that makes {entries:,} numbers"
+    if method.name == "central":
+        # Each differenced entry then picks its own step in Python (numeric.differentiate): that
+        # costs like CENTRAL_ENTRY_WORK operations, and dominates for a 10⁷-entry jvp of exp(x).
+        differenced = {"jvp": task.m, "vjp": task.n, "gradient": task.n}.get(task.kind, task.m * task.n)
+        work += CENTRAL_ENTRY_WORK * differenced
+        what += f" and {differenced:,} entries each stepped on its own"
+    if work <= MAX_DEFAULT_WORK or (explicit and work <= MAX_WORK):
+        return None
+    what += f" ({work:.1e} operations)"
+    if work > MAX_WORK:
+        return f"{what}: too slow (at most {MAX_WORK:.0e})"
+    return f"{what}; ask for it with --method {method.stands_for[0] if method.stands_for else method.name}"
+
+
+def _evaluations(method: Method, task: Task) -> int:
+    """About how many evaluations (or sweeps) of the whole formula `method` needs for the task."""
+    if method.name == "central":
+        # Four evaluations per difference; a Hessian differences the gradient (about 3 evaluations).
+        per_column = 4 * (3 if task.kind == "hessian" else 1)
+        return per_column * (1 if task.kind == "jvp" else task.n)
+    return 2 * (method.passes(task) if method.passes is not None else 1)  # a sweep costs about two evaluations
+
+
 # ------------------------------------------------------------------------------ rows
 
 def _forward_gradient(task: Task) -> Result:
@@ -153,7 +199,7 @@ def _forward_gradient(task: Task) -> Result:
 def _forward_jvp(task: Task) -> Result:
     from diffcli.ad.forward import jvp
 
-    return jvp(task.graph, task.point, task.direction)[1], {}
+    return jvp(task.graph, task.point, task.direction, task.values)[1], {}
 
 
 def _forward_jacobian(task: Task) -> Result:
@@ -165,12 +211,15 @@ def _forward_jacobian(task: Task) -> Result:
 def _reverse_gradient(task: Task) -> Result:
     from diffcli.ad.lost import Watch
     from diffcli.ad.reverse import adjoint_sweep, variable_adjoints
+    from diffcli.checks.diagnose import DerivativeTrouble
 
-    # Keep every node's adjoint: diagnose.derivative_trouble reads them.
+    # The sweep shows each adjoint to the diagnosis, then drops it (only the variables' stay).
     seeds = {task.graph.outputs[0]: np.float64(1.0)}
     watch = Watch()
-    adjoints = adjoint_sweep(task.graph, task.values, seeds, task.wrt, watch)
-    task.held["adjoints"] = adjoints
+    trouble = DerivativeTrouble(task.graph, task.values, task.wrt)
+    adjoints = adjoint_sweep(task.graph, task.values, seeds, task.wrt, watch, observe=trouble.observe,
+                             keep=set(task.graph.variables.values()))
+    task.held["trouble"] = trouble.messages
     gradient = variable_adjoints(task.graph, task.point, adjoints, task.wrt)
     _hold_losses(task, watch, seeds, gradient)
     return gradient, {}
@@ -181,7 +230,7 @@ def _reverse_vjp(task: Task) -> Result:
     from diffcli.ad.reverse import cotangent_seeds, vjp
 
     watch = Watch()
-    result = vjp(task.graph, task.point, task.cotangent, task.wrt, watch)[1]
+    result = vjp(task.graph, task.point, task.cotangent, task.wrt, watch, task.values)[1]
     _hold_losses(task, watch, cotangent_seeds(task.graph, task.values, task.cotangent), result)
     return result, {}
 

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import numpy as np
 
 from diffcli.errors import UsageError
-from diffcli.ad.evaluate import Point, is_finite
+from diffcli.ad.evaluate import Point, hold_detached, is_finite
 from diffcli.ad.flat import as_value, flat_outputs, flatten, with_flat_inputs
 from diffcli.ad.graph import Decision, Graph
 from diffcli.ad.paths import crossing_note, graph_at, outputs_at
@@ -116,6 +116,10 @@ def differentiate(f: Callable[[float], float], x: float, *, h: float | None = No
     base = RICHARDSON_STEP if richardson else CENTRAL_STEP
     scheme = "richardson" if richardson else "central"
     formula = _richardson if richardson else _central_with_estimate
+    if h is not None and not _resolvable(x, h):
+        return Difference(math.nan, h, math.nan, scheme,
+                          f"the step h = {h:.3g} is below the resolution of x = {x:.6g} (x + h rounds to x); "
+                          f"a step must be at least {2 * math.ulp(x) if x else 5e-324:.2g} to move x")
     if h is not None:
         candidates = [h]
     else:
@@ -143,8 +147,11 @@ def differentiate(f: Callable[[float], float], x: float, *, h: float | None = No
                 break
             trial /= 10.0
     if best is not None:
-        if shrunk:
-            best.note = "step shrunk to stay inside the function's domain"
+        notes = ["step shrunk to stay inside the function's domain"] if shrunk else []
+        if unreliable(best):
+            notes.append(f"the estimated error ({best.error_estimate:.2g}) is large against the value "
+                         f"({best.value:.2g}): {_why_unreliable(f, x, best.step, fx, richardson)}")
+        best.note = "; ".join(notes)
         return best
     # No symmetric step fits: the point is at the edge of the domain. Go one-sided.
     step = h if h is not None else CENTRAL_STEP * (scale if _resolvable(x, CENTRAL_STEP * scale) else 1.0)
@@ -173,6 +180,23 @@ def check_step(h: float | None) -> None:
         raise UsageError("--h must be a positive number")
 
 
+def _why_unreliable(f: Callable[[float], float], x: float, h: float, fx: float, richardson: bool) -> str:
+    """What makes a difference quotient's error large: rounding (h too small), truncation on a
+    smooth function (h too large), or neither behaving — a pole or a kink within the step."""
+    roundoff = EPS * max(abs(fx), abs(f(x + h)), abs(f(x - h))) / h
+    quotients = [difference(f, x, h / 2**k, "central") for k in range(4)]
+    changes = [abs(a - b) for a, b in zip(quotients, quotients[1:])]
+    if roundoff >= 0.1 * max(changes[0], 1e-300):
+        return (f"the step h = {h:.3g} is so small that rounding error (about {roundoff:.2g}) dominates; "
+                "a larger step is more accurate")
+    # A smooth function's central quotient converges like h²: each halving cuts the change by 4.
+    ratios = [a / b for a, b in zip(changes, changes[1:]) if b > 0]
+    if ratios and all(2.5 <= r <= 6.5 for r in ratios):
+        return (f"the step h = {h:.3g} is too large for the function's curvature here (the truncation error "
+                f"shrinks like h²{'; Richardson removes it' if not richardson else ''}); a smaller step is accurate")
+    return "the step may straddle a pole or a kink; do not trust this entry"
+
+
 def unreliable(result: Difference, tolerance: float = 1e-3) -> bool:
     """An estimate whose own error bound is a sizeable fraction of it (or of 1)."""
     return (math.isfinite(result.value) and math.isfinite(result.error_estimate)
@@ -180,7 +204,11 @@ def unreliable(result: Difference, tolerance: float = 1e-3) -> bool:
 
 
 def scalar_function(graph: Graph, point: Point, name: str, index: tuple[int, ...], output: int = 0) -> Callable[[float], float]:
-    """t ↦ f(point with entry `index` of variable `name` set to t), as a float."""
+    """t ↦ f(point with entry `index` of variable `name` set to t), as a float.
+
+    `detach(u)` keeps its value at `point` while t moves, as AD holds it.
+    """
+    graph = hold_detached(graph, point)
     base = np.array(point[name], dtype=np.float64)
     crossings: list[Decision] = []  # a program's decisions that a step changed (see paths.outputs_at)
 
@@ -214,10 +242,6 @@ def gradient_central(graph: Graph, point: Point, wrt: list[str], *, output: int 
                 details["notes"].append(f"{where}: {result.note}")
             if f.crossings:  # type: ignore[attr-defined]
                 details["notes"].append(f"{where}: {crossing_note(f.crossings[0])}")  # type: ignore[attr-defined]
-            if unreliable(result):
-                details["notes"].append(
-                    f"{where}: the estimated error ({result.error_estimate:.2g}) is large against the value "
-                    f"({result.value:.2g}): the step may straddle a pole or a kink; do not trust this entry")
         gradient[name] = as_value(values)
         details["step"][name] = as_value(steps)
         details["error_estimate"][name] = as_value(estimates)
@@ -274,7 +298,9 @@ def central_jacobian(function: Callable[[np.ndarray], np.ndarray], z0: np.ndarra
 
 def output_function(graph: Graph, point: Point, wrt: list[str], outputs: list[int]) -> Callable[[np.ndarray], np.ndarray]:
     """z ↦ the outputs' entries at the point with the inputs `wrt` set to the flat vector z
-    (a program runs again where its path changes; the decisions a step changed are kept)."""
+    (a program runs again where its path changes; the decisions a step changed are kept;
+    `detach` is held at its value at `point`)."""
+    graph = hold_detached(graph, point)
     indices = [graph.outputs.index(node) for node in outputs]
     crossings: list[Decision] = []
 
@@ -289,7 +315,10 @@ def output_function(graph: Graph, point: Point, wrt: list[str], outputs: list[in
 
 
 def gradient_function(graph: Graph, point: Point, wrt: list[str]) -> Callable[[np.ndarray], np.ndarray]:
-    """z ↦ ∇f by reverse mode at the point with the inputs `wrt` set to z: its differences give ∇²f."""
+    """z ↦ ∇f by reverse mode at the point with the inputs `wrt` set to z: its differences give ∇²f
+    (`detach` held at its value at `point`)."""
+    graph = hold_detached(graph, point)
+
     def function(z: np.ndarray) -> np.ndarray:
         moved = with_flat_inputs(point, wrt, z)
         gradient = gradient_reverse(graph_at(graph, moved)[0], moved, wrt)[1]

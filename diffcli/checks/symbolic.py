@@ -20,8 +20,9 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from diffcli.errors import UsageError
 from diffcli.ad.evaluate import Point, evaluate
-from diffcli.ad.flat import as_dict, as_value
+from diffcli.ad.flat import as_dict
 from diffcli.ad.graph import Graph
 from diffcli.ad.ops import PRIMITIVES
 from diffcli.ad.problem import require_scalar
@@ -39,11 +40,21 @@ class SymbolicUnsupported(Exception):
 
 
 _REPEAT_SECONDS = 0.05
+# setitimer takes a C time_t: beyond this (about four months) "no limit" is what the user means.
+MAX_TIMER_SECONDS = 1e7
 
 
 @contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
-    """Interrupt the block after `seconds` (main thread only; elsewhere, no limit)."""
+    """Interrupt the block after `seconds` (main thread only; elsewhere, no limit).
+
+    Any positive number is accepted, `inf` too (it is capped at MAX_TIMER_SECONDS). Limits
+    nest: an enclosing limit that ends sooner still fires on time, and it is restored
+    (less the time spent here) when the block ends, so one budget can cover a whole path.
+
+    >>> with time_limit(float("inf")):
+    ...     pass
+    """
     usable = seconds is not None and seconds > 0 and threading.current_thread() is threading.main_thread()
     if not usable:
         yield
@@ -52,6 +63,7 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     def interrupt(signum: int, frame: Any) -> None:
         raise SymbolicTimeout()
 
+    seconds = min(float(seconds), MAX_TIMER_SECONDS)
     previous = signal.signal(signal.SIGALRM, interrupt)
     previous_hook = sys.unraisablehook
 
@@ -63,7 +75,10 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     # cannot propagate: Python would print it as "Exception ignored" and SymPy would run on.
     # So it is not printed, and the alarm repeats until one gets through.
     sys.unraisablehook = unraisable
-    signal.setitimer(signal.ITIMER_REAL, seconds, _REPEAT_SECONDS)
+    outer, outer_repeat = signal.setitimer(signal.ITIMER_REAL, seconds, _REPEAT_SECONDS)
+    if 0 < outer < seconds:
+        signal.setitimer(signal.ITIMER_REAL, outer, _REPEAT_SECONDS)  # the enclosing budget ends first
+    began = time.monotonic()
     try:
         yield
     finally:
@@ -75,6 +90,8 @@ def time_limit(seconds: float | None) -> Iterator[None]:
                 continue
         signal.signal(signal.SIGALRM, previous)
         sys.unraisablehook = previous_hook
+        if outer > 0:  # the enclosing limit goes on, less the time spent here
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - began), 1e-6), outer_repeat)
 
 
 def sympy_within(timeout: float | None) -> tuple[Any, float | None]:
@@ -118,19 +135,26 @@ def _elementwise(sp: Any, convert: Any, args: list[Any], attrs: dict[str, Any]) 
 
 
 def to_sympy(graph: Graph, roots: list[int], point: Point | None = None, *,
-             exact: bool = False) -> tuple[list[Any], dict[str, Any]]:
+             local: bool = False, exact: bool = False) -> tuple[list[Any], dict[str, Any]]:
     """SymPy expressions for `roots`, and the symbols made for each variable.
 
-    `detach(u)` becomes a fresh symbol standing for u's value at `point` (its
-    `.value`; None without a point), so its derivative is zero, as in AD. With `exact`,
-    each constant is the decimal it spells (0.1 is 1/10; see `exact_number`) — before
-    SymPy folds any arithmetic on it.
+    `point` fixes the shapes of tensor variables. `detach(u)` becomes `detach(u)`, a SymPy
+    function whose derivative is zero (so `diff` prints it as written).
+
+    `local=True` gives an expression that agrees with the formula *near the point* — all
+    that derivatives at the point need, and far easier for SymPy: each variable's symbol
+    carries the sign of its value (so log(exp(sqrt(x))) is sqrt(x) for x > 0); a branch
+    `a if c else b` is the branch the point takes, and the other one is never built or
+    evaluated; comparisons, logical operators and `detach` are their values at the point
+    (their derivative is zero wherever it exists, as in AD).
+
+    With `exact`, each constant is the decimal it spells (0.1 is 1/10; see `exact_number`) —
+    before SymPy folds any arithmetic on it.
     """
-    number = (lambda sp, v: exact_number(sp, v)) if exact else _number
     import sympy as sp
 
-    needed = graph.ancestors(roots)
     values = evaluate(graph, point, upto=roots) if point is not None else None
+    needed = _needed_locally(graph, roots, values) if local and values is not None else graph.ancestors(roots)
     exprs: list[Any] = [None] * len(graph)
     symbols: dict[str, Any] = {}
     for node in range(len(graph)):
@@ -138,32 +162,28 @@ def to_sympy(graph: Graph, roots: list[int], point: Point | None = None, *,
             continue
         op = graph.ops[node]
         attrs = graph.attr_dict(node)
+        primitive = PRIMITIVES.get(op)
         if op == "var":
             name = attrs["name"]
-            shape = np.shape(point[name]) if point is not None else ()
-            if shape:
-                array = np.empty(shape, dtype=object)
-                for index in np.ndindex(shape):
-                    array[index] = sp.Symbol(f"{name}_{'_'.join(map(str, index))}", real=True)
+            value = np.asarray(point[name], dtype=np.float64) if point is not None else np.zeros(())
+            if value.ndim:
+                array = np.empty(value.shape, dtype=object)
+                for index in np.ndindex(value.shape):
+                    array[index] = _symbol(sp, f"{name}_{'_'.join(map(str, index))}", value[index], local)
                 symbols[name] = array
             else:
-                symbols[name] = sp.Symbol(name, real=True)
+                symbols[name] = _symbol(sp, name, float(value), local)
             exprs[node] = symbols[name]
         elif op == "const":
-            value = np.asarray(attrs["value"])
-            exprs[node] = number(sp, float(value)) if value.ndim == 0 else np.vectorize(
-                lambda v: number(sp, float(v)), otypes=[object])(value)
+            exprs[node] = _numbers(sp, attrs["value"], exact)
+        elif local and values is not None and primitive is not None and not primitive.differentiable:
+            exprs[node] = _numbers(sp, values[node], exact)  # constant near the point, as AD sees it
         elif op == "detach":
-            # One stand-in per entry: a detached tensor is a tensor of constants.
-            value = values[node] if values is not None else None
-            shape = np.shape(exprs[graph.inputs[node][0]])
-            stand_ins = np.empty(shape, dtype=object)
-            for index in np.ndindex(shape):
-                stand_ins[index] = _detached_type(sp)("detached", None if value is None else np.asarray(value)[index])
-            exprs[node] = as_value(stand_ins, object)
+            exprs[node] = _map(lambda u: detach_function(sp)(u), exprs[graph.inputs[node][0]])
+        elif local and values is not None and op == "where":
+            exprs[node] = _taken_branches(values[graph.inputs[node][0]], *(exprs[j] for j in graph.inputs[node][1:]))
         else:
-            primitive = PRIMITIVES[op]
-            if primitive.to_sympy is None:
+            if primitive is None or primitive.to_sympy is None:
                 raise SymbolicUnsupported(f"no symbolic form for '{op}'")
             args = _truth_or_number(sp, op, [exprs[j] for j in graph.inputs[node]])
             if "elementwise" in primitive.tags:
@@ -173,28 +193,92 @@ def to_sympy(graph: Graph, roots: list[int], point: Point | None = None, *,
     return [_as_number(sp, exprs[r]) for r in roots], symbols
 
 
+def _symbol(sp: Any, name: str, value: float, local: bool) -> Any:
+    """A real symbol; near a nonzero value, also positive or negative (only when `local`)."""
+    if local and value > 0:
+        return sp.Symbol(name, positive=True)
+    if local and value < 0:
+        return sp.Symbol(name, negative=True)
+    return sp.Symbol(name, real=True)
+
+
+def _numbers(sp: Any, value: Any, exact: bool = False) -> Any:
+    """A number or tensor of numbers as SymPy numbers (object array for a tensor)."""
+    number = exact_number if exact else _number
+    array = np.asarray(value, dtype=np.float64)
+    return number(sp, float(array)) if array.ndim == 0 else np.vectorize(
+        lambda v: number(sp, float(v)), otypes=[object])(array)
+
+
+def _map(function: Any, value: Any) -> Any:
+    """`function` applied to a SymPy expression, or to each entry of an object array."""
+    if isinstance(value, np.ndarray):
+        return np.vectorize(function, otypes=[object])(value) if value.size else value
+    return function(value)
+
+
+def _needed_locally(graph: Graph, roots: list[int], values: list[Any]) -> list[bool]:
+    """The nodes a local expression needs: through `where`, only the branch(es) taken; below
+    an op of zero derivative (replaced by its value), nothing."""
+    needed = [False] * len(graph)
+    for root in roots:
+        needed[root] = True
+    for node in range(len(graph) - 1, -1, -1):
+        if not needed[node]:
+            continue
+        op = graph.ops[node]
+        primitive = PRIMITIVES.get(op)
+        if primitive is not None and not primitive.differentiable:
+            continue
+        parents = graph.inputs[node]
+        if op == "where":
+            taken = np.asarray(values[parents[0]]) != 0
+            parents = parents[1:] if taken.any() and not taken.all() else (parents[1] if taken.all() else parents[2],)
+        for parent in parents:
+            needed[parent] = True
+    return needed
+
+
+def _taken_branches(condition: Any, a: Any, b: Any) -> Any:
+    """The entries of a where a condition (known at the point) holds, of b elsewhere."""
+    taken = np.asarray(condition) != 0
+    if taken.ndim == 0:
+        return a if taken else b
+    shape = np.broadcast_shapes(taken.shape, np.shape(a) if a is not None else (), np.shape(b) if b is not None else ())
+    out = np.empty(shape, dtype=object)
+    pick = np.broadcast_to(taken, shape)
+    first = np.broadcast_to(np.asarray(a, dtype=object), shape) if a is not None else None
+    second = np.broadcast_to(np.asarray(b, dtype=object), shape) if b is not None else None
+    for index in np.ndindex(shape):
+        out[index] = first[index] if pick[index] else second[index]
+    return out[()] if out.ndim == 0 else out
+
+
 @functools.cache
-def _detached_type(sp: Any) -> type:
-    """The SymPy symbol class of `detach` stand-ins (made once, when SymPy is first needed)."""
+def detach_function(sp: Any) -> Any:
+    """SymPy's counterpart of `detach`: detach(u) is u's value, and its derivative is zero."""
 
-    class Detached(sp.Dummy):
-        """detach(u): a symbol, so its derivative is zero, that knows u's value at the point."""
+    class detach(sp.Function):  # noqa: N801 - the name SymPy prints
+        @classmethod
+        def eval(cls, argument: Any) -> Any:
+            return argument if argument.is_number else None
 
-        def __new__(cls, name: str, value: Any) -> Any:
-            symbol = super().__new__(cls, name, real=True)
-            symbol.value = value
-            return symbol
+        def fdiff(self, argindex: int = 1) -> Any:
+            return sp.S.Zero
 
-    return Detached
+        def _eval_is_real(self) -> Any:
+            return self.args[0].is_real
+
+    return detach
 
 
 def detached_in(exprs: list[Any]) -> set[Any]:
-    """The `detach` stand-ins occurring in `exprs` (SymPy expressions or object arrays of them)."""
+    """The `detach(...)` terms occurring in `exprs` (SymPy expressions or object arrays of them)."""
     import sympy as sp
 
-    kind = _detached_type(sp)
-    return {atom for expr in exprs for entry in np.asarray(expr, dtype=object).ravel()
-            if isinstance(entry, sp.Basic) for atom in entry.atoms(kind)}
+    kind = detach_function(sp)
+    return {term for expr in exprs for entry in np.asarray(expr, dtype=object).ravel()
+            if isinstance(entry, sp.Basic) for term in entry.atoms(kind)}
 
 
 def _truth_or_number(sp: Any, op: str, args: list[Any]) -> list[Any]:
@@ -228,21 +312,57 @@ def _number(sp: Any, value: float) -> Any:
     return sp.Float(value, DIGITS)
 
 
+class SymbolicFailed(Exception):
+    """SymPy could not give a number here (an expression it cannot evaluate, a comparison of
+    non-real numbers, …): the symbolic method fails with this message; the command goes on."""
+
+
+@contextmanager
+def failures_as_status(what: str) -> Iterator[None]:
+    """Turn whatever SymPy raises into `SymbolicFailed` (time-outs, unsupported ops and the
+    user's own mistakes pass through): a symbolic failure is a method's status, not a crash."""
+    try:
+        yield
+    except (SymbolicFailed, SymbolicUnsupported, UsageError):
+        raise
+    except Exception as error:  # SymPy raises TypeError, ValueError, NotImplementedError, RecursionError …
+        reason = " ".join(str(error).split())[:160] or type(error).__name__
+        raise SymbolicFailed(f"SymPy could not {what}: {reason}") from None
+
+
+def differentiate(sp: Any, expr: Any, symbol: Any, order: int = 1) -> Any:
+    """∂ⁿexpr/∂symbolⁿ, with the derivative of sign() zero wherever it exists (as in AD).
+
+    SymPy leaves d/dx sign(u) unevaluated when it cannot tell that u is real (log(x),
+    x**0.5, …), and such a term has no numeric value at any point.
+    """
+    derivative = sp.diff(expr, symbol, order)
+    return derivative.replace(lambda e: isinstance(e, sp.Derivative) and isinstance(e.expr, sp.sign),
+                              lambda e: sp.S.Zero)
+
+
 def _to_float(sp: Any, expr: Any, substitutions: dict[Any, Any]) -> float:
+    """The value at the point: a real number; NaN where SymPy says it is undefined (nan, a
+    complex value, DiracDelta(0)); ±inf for its infinities. `SymbolicFailed` otherwise."""
     value = sp.N(expr.subs(substitutions), DIGITS) if substitutions else sp.N(expr, DIGITS)
     if value.has(sp.zoo, sp.oo, -sp.oo):
         # zoo (complex infinity) is what SymPy makes of 1/0: for a real function, infinite.
         return float("-inf") if value == -sp.oo else float("inf") if value in (sp.oo, sp.zoo) else float("nan")
-    try:
-        return float(value)
-    except TypeError:
-        complex_value = complex(value)
-        return complex_value.real if abs(complex_value.imag) < 1e-25 else float("nan")
+    if value.has(sp.nan, sp.DiracDelta, sp.AccumBounds):
+        return float("nan")  # undefined: 0/0, the derivative of a jump at the jump, a limit that oscillates
+    if not value.is_number:
+        shown = str(value)
+        raise SymbolicFailed(f"SymPy cannot evaluate this at the point: {shown[:120]}{'…' if len(shown) > 120 else ''}")
+    real, imaginary = value.as_real_imag()
+    real, imaginary = float(sp.N(real, DIGITS)), float(sp.N(imaginary, DIGITS))
+    # Complex intermediate results (log of a negative, roots) cancel to a real value up to
+    # rounding at 30 digits; a genuinely complex result means the real function is undefined.
+    return real if abs(imaginary) <= 1e-20 * max(1.0, abs(real)) else float("nan")
 
 
-def point_substitutions(sp: Any, symbols: dict[str, Any], point: Point, exprs: list[Any] = ()) -> dict[Any, Any]:
-    """{symbol: value} for every variable entry at `point`, and for every `detach` stand-in in `exprs`."""
-    substitutions: dict[Any, Any] = {stand_in: _number(sp, float(stand_in.value)) for stand_in in detached_in(exprs)}
+def point_substitutions(sp: Any, symbols: dict[str, Any], point: Point) -> dict[Any, Any]:
+    """{symbol: value} for every variable entry at `point`."""
+    substitutions: dict[Any, Any] = {}
     for name, symbol in symbols.items():
         values = np.asarray(point[name], dtype=np.float64)
         for index in np.ndindex(np.shape(symbol)):
@@ -255,27 +375,20 @@ def value_at(sp: Any, expr: Any, substitutions: dict[Any, Any]) -> float:
     return _to_float(sp, expr, substitutions)
 
 
-def _derivative_at(sp: Any, expr: Any, substitutions: dict[Any, Any]) -> float:
-    """A SymPy derivative at the point; NaN where SymPy leaves it unevaluated (DiracDelta(0), …)."""
-    try:
-        return _to_float(sp, expr, substitutions)
-    except (TypeError, ValueError):
-        return math.nan
-
-
 def _setup(graph: Graph, point: Point, roots: list[int], wrt: list[str]) -> tuple[Any, list[Any], list[Any], dict[Any, Any]]:
-    """SymPy, the outputs' entries as one flat list of expressions, one symbol per input entry
-    (None where the formula does not use the variable), and the point as substitutions."""
+    """SymPy, the outputs' entries as one flat list of local expressions (see `to_sympy`), one
+    symbol per input entry (None where the formula does not use the variable), and the point
+    as substitutions."""
     import sympy as sp
 
-    exprs, symbols = to_sympy(graph, roots, point)
+    exprs, symbols = to_sympy(graph, roots, point, local=True)
     flat = [e for expr in exprs for e in np.asarray(expr, dtype=object).ravel()]
     inputs: list[Any] = []
     for name in wrt:
         symbol = symbols.get(name)
         inputs.extend([None] * int(np.size(point[name])) if symbol is None
                       else list(np.asarray(symbol, dtype=object).ravel()))
-    return sp, flat, inputs, point_substitutions(sp, symbols, point, exprs)
+    return sp, flat, inputs, point_substitutions(sp, symbols, point)
 
 
 def _jacobian_at(sp: Any, exprs: list[Any], inputs: list[Any], substitutions: dict[Any, Any]) -> np.ndarray:
@@ -283,20 +396,21 @@ def _jacobian_at(sp: Any, exprs: list[Any], inputs: list[Any], substitutions: di
     for i, expr in enumerate(exprs):
         for j, symbol in enumerate(inputs):
             if symbol is not None and expr is not None:
-                jacobian[i, j] = _derivative_at(sp, sp.diff(expr, symbol), substitutions)
+                jacobian[i, j] = _to_float(sp, differentiate(sp, expr, symbol), substitutions)
     return jacobian
 
 
 def jacobian_symbolic(graph: Graph, point: Point, wrt: list[str], outputs: list[int] | None = None,
                       timeout: float | None = 5.0) -> np.ndarray:
-    """The Jacobian from SymPy's derivatives, evaluated to 30 digits; raises SymbolicTimeout.
+    """The Jacobian from SymPy's derivatives, evaluated to 30 digits; raises SymbolicTimeout,
+    and SymbolicFailed where SymPy cannot give a number.
 
     >>> from diffcli.ad.parse import parse
     >>> jacobian_symbolic(parse("[x*y, x+y]"), {"x": 1.0, "y": 2.0}, ["x", "y"]).tolist()
     [[2.0, 1.0], [1.0, 1.0]]
     """
     _, timeout = sympy_within(timeout)
-    with time_limit(timeout):
+    with time_limit(timeout), failures_as_status("evaluate the Jacobian"):
         sp, exprs, inputs, substitutions = _setup(graph, point, graph.outputs if outputs is None else outputs, wrt)
         return _jacobian_at(sp, exprs, inputs, substitutions)
 
@@ -304,9 +418,9 @@ def jacobian_symbolic(graph: Graph, point: Point, wrt: list[str], outputs: list[
 def hessian_symbolic(graph: Graph, point: Point, wrt: list[str], timeout: float | None = 5.0) -> np.ndarray:
     """∇²f from SymPy's second derivatives, evaluated to 30 digits."""
     _, timeout = sympy_within(timeout)
-    with time_limit(timeout):
+    with time_limit(timeout), failures_as_status("evaluate the Hessian"):
         sp, (expr,), inputs, substitutions = _setup(graph, point, graph.outputs[:1], wrt)
-        first = [None if s is None else sp.diff(expr, s) for s in inputs]
+        first = [None if s is None else differentiate(sp, expr, s) for s in inputs]
         return _jacobian_at(sp, first, inputs, substitutions)
 
 
@@ -321,7 +435,7 @@ def gradient_symbolic(graph: Graph, point: Point, wrt: list[str], *, output: int
     """
     root = require_scalar(graph, "the symbolic gradient", evaluate(graph, point, upto=graph.outputs), output)
     _, timeout = sympy_within(timeout)
-    with time_limit(timeout):
+    with time_limit(timeout), failures_as_status("evaluate the gradient"):
         sp, (expr,), inputs, substitutions = _setup(graph, point, [root], wrt)
         value = _to_float(sp, expr, substitutions)
         row = _jacobian_at(sp, [expr], inputs, substitutions)[0]

@@ -113,7 +113,12 @@ def json_text(document: Any, indent: int | None = None) -> str:
 
 
 def print_json(document: dict[str, Any]) -> None:
-    sys.stdout.write(json_text(document))
+    """The document as one line of JSON on stdout, written as it goes (`views.document.write_json`:
+    a 10⁷-entry tensor in blocks, not as one 200 MB string)."""
+    from diffcli.views.document import write_json
+
+    write_json(document, sys.stdout.write)
+    sys.stdout.write("\n")
 
 
 def status_text(status: str, message: str | None) -> str:

@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from diffcli.ad.evaluate import Point, evaluate, is_finite, nonfinite_reason
+from diffcli.ad.evaluate import Point, evaluate, hidden_undefined, is_finite, nonfinite_reason
+from diffcli.views.summary import summarised
 from diffcli.ad.graph import Graph
 from diffcli.ad.ops import MINUS_ONE, ONE, PRIMITIVES, vjp_rule
 from diffcli.views.naming import constant_text, node_expression, node_names, op_symbol, public_op
@@ -112,6 +113,9 @@ def describe(graph: Graph, point: Point | None = None, wrt: list[str] | None = N
     if point is not None:
         values = evaluate(graph, point, upto=roots)
         notes.extend(nonfinite_reason(graph, values, root) for root in roots if not is_finite(values[root]))
+        hidden = hidden_undefined(graph, values, [r for r in roots if is_finite(values[r])])
+        if hidden:
+            notes.append(f"undefined inside the formula (a later operation hides it): {hidden}")
         if not with_adjoints:
             pass
         elif len(roots) == 1:
@@ -218,30 +222,48 @@ def _annotations(node: Node, picture: Picture) -> list[str]:
     return lines
 
 
+MAX_TREE_DEPTH = 24  # deeper subtrees start a tree of their own: the text stays linear in the graph
+
+
 def tree_text(picture: Picture) -> str:
-    """An indented tree per output; a shared node is expanded once, then shown as '↑ name'."""
+    """An indented tree per output; a shared node is expanded once, then shown as '↑ name'.
+
+    A node deeper than MAX_TREE_DEPTH is drawn as '↓ name' and expanded in a tree of its
+    own further down, so a long chain of statements does not indent each line by its
+    depth (which made the text grow with the square of the program's length).
+    """
     by_id = {node.id: node for node in picture.nodes}
     expanded: set[int] = set()
     lines: list[str] = []
-    for root in picture.outputs:
-        # Iterative depth-first walk: (node id, prefix for its line, prefix for its children).
-        stack: list[tuple[int, str, str]] = [(root, "", "")]
+    trees = list(reversed(picture.outputs))
+    while trees:
+        root = trees.pop()
+        if root in expanded:
+            continue
+        if lines:
+            lines.append("")
+        # Iterative depth-first walk: (node id, prefix for its line, prefix for its children, depth).
+        stack: list[tuple[int, str, str, int]] = [(root, "", "", 0)]
         while stack:
-            node_id, lead, child_lead = stack.pop()
+            node_id, lead, child_lead, depth = stack.pop()
             node = by_id[node_id]
-            extra = _annotations(node, picture)
-            suffix = f"   [{', '.join(extra)}]" if extra else ""
             leaf = node.op in ("var", "const")
             if node_id in expanded and not leaf:
                 lines.append(f"{lead}↑ {node.name}")
                 continue
+            if depth > MAX_TREE_DEPTH and not leaf:
+                lines.append(f"{lead}↓ {node.name} (drawn below)")
+                trees.insert(0, node_id)
+                continue
+            extra = _annotations(node, picture)
+            suffix = f"   [{', '.join(extra)}]" if extra else ""
             lines.append(f"{lead}{_title(node)}{suffix}")
             expanded.add(node_id)
             children = node.inputs
             for position in range(len(children) - 1, -1, -1):
                 last = position == len(children) - 1
                 stack.append((children[position], child_lead + ("└── " if last else "├── "),
-                              child_lead + ("    " if last else "│   ")))
+                              child_lead + ("    " if last else "│   "), depth + 1))
     return "\n".join(lines)
 
 
@@ -295,16 +317,16 @@ def json_data(picture: Picture) -> dict[str, Any]:
         entry: dict[str, Any] = {"id": node.id, "name": node.name, "op": node.op, "expr": node.expression,
                                  "inputs": node.inputs, "output": node.output}
         if picture.at_point:
-            entry["value"] = node.value
+            entry["value"] = summarised(node.value)
             if node.adjoint is not None:
-                entry["adjoint"] = node.adjoint
+                entry["adjoint"] = summarised(node.adjoint)
         nodes.append(entry)
     edges = []
     for source, target, argument, partial in picture.edges_with_partials():
         edge: dict[str, Any] = {"from": source, "to": target, "arg": argument}
         if picture.at_point:
             # ∂to/∂from at the point: what the backward pass multiplies the adjoint by on this edge.
-            edge["partial"] = partial.value if partial is not None else None
+            edge["partial"] = summarised(partial.value) if partial is not None else None
             edge["partial_expr"] = partial.formula if partial is not None else None
         edges.append(edge)
     return {"nodes": nodes, "edges": edges, "outputs": picture.outputs}

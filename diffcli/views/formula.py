@@ -29,7 +29,8 @@ from diffcli.ad.graph import Graph
 from diffcli.ad.problem import require_scalar
 from diffcli.views.naming import program_text
 from diffcli.ad.transforms import derivative_graph
-from diffcli.checks.symbolic import SymbolicTimeout, SymbolicUnsupported, exact_number, time_limit, to_sympy
+from diffcli.checks.symbolic import (SymbolicFailed, SymbolicTimeout, SymbolicUnsupported, exact_number,
+                                     failures_as_status, time_limit, to_sympy)
 
 MAX_ORDER = 10
 
@@ -97,41 +98,42 @@ def derivative_formulas(graph: Graph, point: Point, wrt: list[str], order: int =
     """For each variable in `wrt`: ∂ⁿf/∂xⁿ from SymPy (simplified) and the AD graph's size.
 
     `point` fixes shapes for the AD graph; `constants` are substituted into the formula.
+    `timeout` is SymPy's time for all the variables together.
     """
+    deadline = None if timeout is None else time.monotonic() + timeout
     require_scalar(graph, "diff", evaluate(graph, point, upto=graph.outputs[:1]), 0)
     formulas = []
     for variable in wrt:
         ad_graph, node = derivative_graph(graph, point, variable, order)
         label = f"d{order if order > 1 else ''}f_d{variable}{order if order > 1 else ''}"
         formula = Formula(variable, order, ad_graph.size([node]), program_text(ad_graph, [node], [label]))
-        _symbolic(formula, graph, point, constants or {}, timeout, simplify)
+        _symbolic(formula, graph, point, constants or {}, deadline, simplify)
         formulas.append(formula)
     return formulas
 
 
 def function_sizes(graph: Graph, timeout: float | None = 10.0) -> tuple[int, int | None]:
-    """Nodes of f itself: in the graph, and in SymPy's tree (None if SymPy times out)."""
+    """Nodes of f itself: in the graph, and in SymPy's tree (None if SymPy times out or fails)."""
     try:
-        with time_limit(timeout):
+        with time_limit(timeout), failures_as_status("convert the formula"):
             (expr,), _ = to_sympy(graph, graph.outputs[:1])
             return graph.size(graph.outputs[:1]), tree_size(expr)
-    except (SymbolicTimeout, SymbolicUnsupported):
+    except (SymbolicTimeout, SymbolicUnsupported, SymbolicFailed):
         return graph.size(graph.outputs[:1]), None
 
 
-def _symbolic(formula: Formula, graph: Graph, point: Point, constants: dict[str, Any], timeout: float | None,
+def _symbolic(formula: Formula, graph: Graph, point: Point, constants: dict[str, Any], deadline: float | None,
               simplify: bool = True) -> None:
-    """Fill in the SymPy side of `formula` within one time budget: the derivative and its
-    tree size first, then its size after CSE, then the simplified formula (each optional)."""
+    """Fill in the SymPy side of `formula` before `deadline` (time.monotonic()): the derivative
+    and its tree size first, then its size after CSE, then the simplified formula (each optional)."""
     import sympy as sp
 
-    deadline = None if timeout is None else time.monotonic() + timeout
 
     def remaining() -> float | None:
         return None if deadline is None else max(deadline - time.monotonic(), 1e-3)
 
     try:
-        with time_limit(remaining()):
+        with time_limit(remaining()), failures_as_status("differentiate the formula"):
             (expr,), symbols = to_sympy(graph, graph.outputs[:1], point)
             substitutions = {symbols[name]: exact_number(sp, value) for name, value in constants.items()
                              if name in symbols}
@@ -142,20 +144,20 @@ def _symbolic(formula: Formula, graph: Graph, point: Point, constants: dict[str,
             formula.sympy_size = tree_size(derivative)
             formula.text, formula.latex = str(derivative), sp.latex(derivative)
     except SymbolicTimeout:
-        formula.status, formula.message = "timed out", f"SymPy did not finish in {timeout:g} s"
+        formula.status, formula.message = "timed out", "SymPy did not finish in the time allowed (--symbolic-timeout)"
         return
-    except (SymbolicUnsupported, RecursionError) as error:
-        formula.status, formula.message = "failed", str(error) or "the expression is too deep for SymPy"
+    except (SymbolicUnsupported, SymbolicFailed) as error:
+        formula.status, formula.message = "failed", str(error)
         return
     try:
-        with time_limit(remaining()):
+        with time_limit(remaining()), failures_as_status("simplify the formula"):
             formula.sympy_cse_size = cse_size(derivative)
             if not simplify:
                 return
             simpler = sp.simplify(derivative)
-    except (SymbolicTimeout, RecursionError):
-        formula.message = f"not {'simplified' if formula.sympy_cse_size is not None else 'CSE-reduced'}: " \
-                          f"SymPy did not finish in {timeout:g} s"
+    except (SymbolicTimeout, SymbolicFailed) as error:
+        reason = "SymPy did not finish in the time allowed" if isinstance(error, SymbolicTimeout) else str(error)
+        formula.message = f"not {'simplified' if formula.sympy_cse_size is not None else 'CSE-reduced'}: {reason}"
         return
     formula.simplified_size = tree_size(simpler)
     # simplify() may return a longer form (a Piecewise, say); show the shorter of the two.

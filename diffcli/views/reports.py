@@ -108,14 +108,18 @@ def sweep_document(expr: str, point: dict[str, Any], result: Any) -> dict[str, A
 
 def trace_document(expr: str, point: dict[str, Any], result: Any) -> dict[str, Any]:
     """`trace --json`: the steps in sweep order with value and tangent or adjoint."""
+    from diffcli.views.summary import summarised  # a 10⁷-entry value is summarised, not listed
+
     key = "tangent" if result.mode == "forward" else "adjoint"
     return {
-        "expr": expr, "at": point, "mode": result.mode, "output": result.output,
+        "expr": expr, "at": {name: summarised(value) for name, value in point.items()}, "mode": result.mode,
+        "output": result.output,
         "direction": result.direction, "warnings": result.warnings,
         "path": [{"kind": p.kind, "line": p.line, "column": p.column, "condition": p.condition,
                   "outcome": p.outcome, "times": p.times} for p in result.path],
         "steps": [{"name": s.name, "op": s.op, "inputs": s.inputs, "expr": s.expression,
-                   "value": s.value, key: s.derivative, "rule": s.rule} for s in result.steps],
+                   "value": summarised(s.value), key: summarised(s.derivative), "rule": s.rule}
+                  for s in result.steps],
     }
 
 
@@ -123,7 +127,7 @@ def taylor_document(expr: str, point: dict[str, Any], series: Any, reference: An
     """`taylor --json`: AD's coefficients and derivatives, SymPy's beside them."""
     document = {"expr": expr, "at": point, "variable": series.variable, "center": series.center,
                 "order": order, "coefficients": series.coefficients, "derivatives": series.derivatives,
-                "graph_sizes": series.graph_sizes}
+                "graph_sizes": series.graph_sizes, "warnings": series.warnings}
     if reference is not None:
         errors = ([abs(a - b) for a, b in zip(series.coefficients, reference.values)]
                   if reference.status == "ok" else None)

@@ -418,6 +418,9 @@ def derive(expr: str | Graph, wrt: str | None = None, *, let: Mapping[str, Any] 
     _check_size(graph)
     if at is not None:
         given = make_problem(graph, at, constants_given, [wrt])
+        tensors = [name for name in variables if np.ndim(given.point[name]) != 0]
+        if tensors:
+            raise UsageError(f"--at: steps derives formulas in scalar variables, but '{tensors[0]}' is a tensor")
         point = {name: float(given.point[name]) for name in variables}
     else:
         point = _verification_point(graph, wrt, constants, seed) if verify else None

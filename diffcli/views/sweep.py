@@ -22,7 +22,7 @@ from typing import Any, Callable
 import numpy as np
 
 from diffcli.errors import MathError, UsageError
-from diffcli.ad.evaluate import Point, check_outputs, evaluate, is_finite
+from diffcli.ad.evaluate import Point, check_outputs, evaluate
 from diffcli.ad.graph import Graph
 from diffcli.ad.paths import crossing_note
 from diffcli.ad.problem import require_scalar
@@ -92,8 +92,7 @@ def sweep(graph: Graph, point: Point, variable: str, output: int = 0,
         raise UsageError(f"--sweep needs a scalar variable, but '{variable}' has shape {np.shape(point[variable])}")
     values = evaluate(graph, point, upto=[graph.outputs[output]])
     root = require_scalar(graph, "--sweep", values, output)
-    if not is_finite(values[root]):
-            check_outputs(graph, values)
+    check_outputs(graph, values, [root])
     _, gradient = gradient_reverse(graph, point, [variable], output)
     reference = float(gradient[variable])
     if not math.isfinite(reference):

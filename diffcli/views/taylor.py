@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Callable
 
 
 import numpy as np
@@ -24,13 +25,19 @@ from diffcli.ad.evaluate import Point, check_outputs, evaluate
 from diffcli.ad.forward import jvp_sweep
 from diffcli.ad.graph import Graph
 from diffcli.ad.problem import require_scalar
-from diffcli.ad.tape import Tape
+from diffcli.ad.tape import DerivativeTooLarge, Tape
 from diffcli.ad.text import number_text
-from diffcli.checks.symbolic import SymbolicTimeout, SymbolicUnsupported, detached_in, time_limit, to_sympy
+from diffcli.checks.diagnose import kinks_along
+from diffcli.checks.symbolic import (SymbolicFailed, SymbolicTimeout, SymbolicUnsupported, detach_function,
+                                     failures_as_status, time_limit, to_sympy)
 from diffcli.views.formula import exact_number
 
 MAX_ORDER = 40
-MAX_NODES = 2_000_000
+# Each order sweeps the graph of the last derivative to build the next one, and some
+# formulas swell fast (for x**x**x**… the derivative graphs grow like a high power of the
+# order). The sweeps together may visit this many nodes, or 8 per node of the formula if
+# that is more: a few seconds of work. An order that would pass it is refused up front.
+MAX_SWEPT_NODES = 150_000
 
 
 @dataclass
@@ -42,6 +49,7 @@ class TaylorSeries:
     derivatives: list[float]
     coefficients: list[float]
     graph_sizes: list[int] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def taylor_coefficients(graph: Graph, point: Point, variable: str, order: int, output: int = 0) -> TaylorSeries:
@@ -54,33 +62,59 @@ def taylor_coefficients(graph: Graph, point: Point, variable: str, order: int, o
         raise UsageError(f"taylor needs a scalar variable, but '{variable}' has shape {np.shape(point[variable])}")
     values = evaluate(graph, point, upto=[graph.outputs[output]])
     root = require_scalar(graph, "taylor", values, output)
-    check_outputs(graph, values)  # f(a) itself undefined: a MathError naming the culprit
-    tape = Tape(graph.copy(), evaluate(graph, point))
+    check_outputs(graph, values, [root])  # f(a) undefined: a MathError naming the culprit
+    budget = max(MAX_SWEPT_NODES, 8 * len(graph))
+    tape = Tape(graph.copy(), evaluate(graph, point), max_nodes=len(graph) + 4 * budget)
+    swept = 0
     x = graph.variables[variable]
     seed = tape.constant(1.0)
     current = tape.ref(root)
     derivatives = [float(current.value)]
     sizes = [tape.graph.size([root])]
+    nodes: list[int | None] = [root]  # the graph node of each derivative (None: identically zero)
     with np.errstate(all="ignore"):
-        for _ in range(order):
+        for k in range(1, order + 1):
             if current is None:
                 derivatives.append(0.0)
                 sizes.append(0)
+                nodes.append(None)
                 continue
             needed = tape.graph.ancestors([current.node])
-            tangents = jvp_sweep(tape.graph, tape.refs(), {x: seed}, needed)
+            swept += sum(needed)
+            try:
+                if swept > budget:
+                    raise DerivativeTooLarge("")
+                tangents = jvp_sweep(tape.graph, tape.refs(), {x: seed}, needed)
+            except DerivativeTooLarge:
+                raise UsageError(f"--order {order} is too high for this formula: its derivative graphs swell, and "
+                                 f"derivative {k} would take forward mode past {budget:,} nodes swept "
+                                 f"(--order {k - 1} works)") from None
             current = tangents[current.node]
             if current is None:
                 derivatives.append(0.0)
                 sizes.append(0)
+                nodes.append(None)
                 continue
             derivatives.append(float(np.asarray(current.value, dtype=np.float64)))
             sizes.append(tape.graph.size([current.node]))
-            if len(tape.graph) > MAX_NODES:
-                raise UsageError(f"--order {order} is too high for this formula: the derivative graphs "
-                                 f"exceed {MAX_NODES:,} nodes")
+            nodes.append(current.node)
     coefficients = [d / math.factorial(k) for k, d in enumerate(derivatives)]
-    return TaylorSeries(variable, float(point[variable]), derivatives, coefficients, sizes)
+    # At a kink AD follows one side: say so, with both one-sided values of the first
+    # derivative that jumps (each derivative graph, evaluated just left and right).
+    kinks = kinks_along(graph, point, variable, root, [_along(tape.graph, point, variable, node)
+                                                      for node in nodes[:order]])
+    return TaylorSeries(variable, float(point[variable]), derivatives, coefficients, sizes,
+                        [kink.message() for kink in kinks])
+
+
+def _along(graph: Graph, point: Point, variable: str, node: int | None) -> Callable[[float], float]:
+    """t ↦ the value of `node` with `variable` = t (0 for an identically zero derivative)."""
+    def value(t: float) -> float:
+        if node is None:
+            return 0.0
+        return float(np.asarray(evaluate(graph, {**point, variable: np.float64(t)}, upto=[node])[node]))
+
+    return value
 
 
 @dataclass
@@ -100,19 +134,19 @@ def symbolic_coefficients(graph: Graph, point: Point, variable: str, order: int,
 
     root = graph.outputs[output]
     try:
-        with time_limit(timeout):
+        with time_limit(timeout), failures_as_status("expand the series"):
             (expr,), symbols = to_sympy(graph, [root], point)
             # Exact rationals for the numbers (0.1 as 1/10, the decimal the user typed): SymPy's
             # series silently drops terms around a Float centre.
-            substitutions = {stand_in: exact_number(sp, stand_in.value) for stand_in in detached_in([expr])}
-            for name, symbol in symbols.items():
-                if name != variable:
-                    substitutions[symbol] = exact_number(sp, point[name])
+            substitutions = {symbol: exact_number(sp, point[name]) for name, symbol in symbols.items()
+                             if name != variable}
             t = sp.Symbol("t", real=True)
             center = exact_number(sp, point[variable])
             shifted = expr.subs(substitutions)
             if variable in symbols:  # absent when the output does not depend on it
                 shifted = shifted.subs(symbols[variable], center + t)
+            # detach(u) is u's value at the centre, held fixed (as forward mode holds it).
+            shifted = shifted.replace(lambda e: isinstance(e, detach_function(sp)), lambda e: e.args[0].subs(t, 0))
             if shifted.has(sp.Piecewise):
                 # sympy.series mishandles Piecewise (it expands the wrong branch, or none):
                 # Taylor's formula cₖ = f⁽ᵏ⁾(a)/k! picks the branch at the centre.
@@ -126,6 +160,6 @@ def symbolic_coefficients(graph: Graph, point: Point, variable: str, order: int,
             values = [float(sp.N(c, 30)) for c in exact]
     except SymbolicTimeout:
         return SymbolicSeries(status="timed out", message="SymPy did not finish in time")
-    except (SymbolicUnsupported, TypeError, ValueError, NotImplementedError) as error:
-        return SymbolicSeries(status="failed", message=str(error) or type(error).__name__)
+    except (SymbolicUnsupported, SymbolicFailed) as error:
+        return SymbolicSeries(status="failed", message=str(error))
     return SymbolicSeries([number_text(float(c)) if c.is_Float else str(c) for c in exact], values)

@@ -21,7 +21,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from diffcli.errors import UsageError
-from diffcli.ad.evaluate import Point, evaluate, is_finite, nonfinite_reason
+from diffcli.ad.evaluate import Point, evaluate, hidden_undefined, is_finite, nonfinite_reason
 from diffcli.ad.forward import jvp_sweep
 from diffcli.ad.graph import Graph
 from diffcli.ad.problem import read_direction
@@ -142,6 +142,10 @@ def trace(graph: Graph, point: Point, mode: str, wrt: list[str], direction: Mapp
             rule=(tangent_rule if mode == "forward" else adjoint_rule)(graph, node, names, values),
         ))
     # A trace that goes wrong is worth seeing: show it, and say where the trouble starts.
-    warnings = [] if is_finite(values[root]) else [nonfinite_reason(graph, values, root)]
+    if not is_finite(values[root]):
+        warnings = [nonfinite_reason(graph, values, root)]
+    else:
+        hidden = hidden_undefined(graph, values, [root])
+        warnings = [f"undefined inside the formula (a later operation hides it): {hidden}"] if hidden else []
     return Trace(mode, steps, names.get(root, "f"), direction, warnings, path_taken(graph))
 

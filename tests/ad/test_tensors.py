@@ -226,6 +226,31 @@ def test_forward_reverse_and_sympy_agree_on_random_points(expr, seed):
         np.testing.assert_allclose(fwd[name], exact[name], rtol=1e-9, atol=1e-9, err_msg=expr)
 
 
-# ------------------------------------------------------------------------- grad CLI
+# ------------------------------------------------------------------------- edges: empty slices, overflow
 
 
+@pytest.mark.parametrize("formula, expected", [
+    ("prod(x[1:0])*x[0]", [1.0, 0.0, 0.0]),     # the empty product is 1
+    ("sum(x[2:1]) + x[1]", [0.0, 1.0, 0.0]),    # the empty sum is 0
+    ("prod(x[1:0]*x[0:0])", [0.0, 0.0, 0.0]),
+])
+def test_empty_slices_differentiate_in_both_modes(formula, expected):
+    from diffcli.ad.problem import make_problem
+    from diffcli.checks.compare import compare_gradient
+
+    c = compare_gradient(make_problem(formula, {"x": [1.5, 2.0, 3.0]}), ("forward", "reverse", "central"))
+    for m in c.methods.values():
+        assert m.status == "ok" and m.result["x"].tolist() == pytest.approx(expected, abs=1e-9), m.method
+
+
+def test_an_overflowing_matrix_product_is_reported_not_crashed(cli):
+    result = cli("grad", "sum(A@w)", "--at", "w=[1e308,1e308],A=[[3,1],[1,1]]")
+    assert result.exit_code == 1
+    assert result.stderr == ("diffcli: error: matmul(array of shape (2, 2), array of shape (2,)) "
+                             "overflowed to infinity (column 6)\n")
+
+
+def test_the_mean_of_an_empty_slice_is_undefined_without_numpy_warnings(cli):
+    result = cli("grad", "mean(x[1:0])", "--at", "x=[1,2]")
+    assert result.exit_code == 1
+    assert result.stderr == "diffcli: error: mean(array of shape (0,)) is undefined (column 1)\n"

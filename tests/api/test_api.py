@@ -12,6 +12,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import diffcli
 from diffcli import DiffcliWarning, MathError, UsageError
@@ -138,3 +140,87 @@ def test_save_writes_the_output_files(tmp_path):
     h = diffcli.hessian("x.T@A@x", at={"x": [1.0, 2.0]}, let={"A": [[1.0, 2.0], [3.0, 4.0]]}, method="forward")
     h.save(tmp_path / "h.npy")
     assert np.load(tmp_path / "h.npy").tolist() == [[2.0, 5.0], [5.0, 8.0]]
+
+
+# ----------------------------------------------------------- one code path: every outcome of the command
+
+
+@pytest.mark.parametrize("formula, point, message", [
+    ("log(x)", {"x": -1}, "log of a negative number: log(-1) is undefined (column 1)"),
+    ("sqrt(x)", {"x": -4}, "sqrt of a negative number: sqrt(-4) is undefined (column 1)"),
+    ("1/x", {"x": 0}, "division by zero: 1/0 (column 2)"),
+    ("logdet(A)", {"A": [[1.0, 2.0], [3.0, 4.0]]},
+     "logdet of a matrix with negative determinant (-2): the log is undefined (column 1)"),
+    ("exp(log(x))", {"x": 0}, "log of zero: log(0) is -infinity (column 5)"),
+])
+def test_the_api_fails_with_the_commands_message_where_it_exits_1(cli, formula, point, message):
+    with pytest.raises(MathError) as caught:
+        diffcli.grad(formula, at=point)
+    assert str(caught.value) == message
+    at = ",".join(f"{k}={json.dumps(v)}" for k, v in point.items())
+    result = cli("grad", formula, "--at", at)
+    assert result.exit_code == 1 and result.stderr == f"diffcli: error: {message}\n"
+
+
+@pytest.mark.parametrize("call", [
+    lambda: diffcli.jvp("[log(x), x]", at={"x": -1}, direction={"x": 1}),
+    lambda: diffcli.vjp("[log(x), x]", at={"x": -1}, cotangent=[1, 1]),
+    lambda: diffcli.jacobian("[log(x), x]", at={"x": -1}, mode="forward"),
+    lambda: diffcli.hessian("log(x)", at={"x": -1}),
+])
+def test_every_api_function_checks_the_point(call):
+    with pytest.raises(MathError, match=r"log of a negative number"):
+        call()
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, "abc", [1.0, np.nan], {"a": 1}])
+def test_the_api_refuses_values_the_command_refuses(value):
+    with pytest.raises(UsageError, match="the value of 'x'"):
+        diffcli.grad("sum(x)", at={"x": value})
+
+
+def test_an_infinite_derivative_is_a_warning_in_the_api_too():
+    with pytest.warns(DiffcliWarning, match=r"the derivative of sqrt at column 1 is infinite"):
+        assert diffcli.grad("sqrt(x)", at={"x": 0}, method="reverse").grad["x"] == np.inf
+
+
+def test_the_api_results_keep_their_shapes():
+    assert diffcli.hessian("x**2*y", {"x": 1.0, "y": 2.0}, method="forward").result.tolist() == [[4.0, 2.0], [2.0, 0.0]]
+    assert [float(t) for t in diffcli.jvp("[x*y, x]", {"x": 1, "y": 2}, {"x": 1}, method="forward").result] == [2.0, 1.0]
+    vjp = diffcli.vjp("[x*y, x]", {"x": 1, "y": 2}, [1, 1], method="reverse")
+    assert {k: float(vjp[k]) for k in ("x", "y")} == {"x": 3.0, "y": 1.0}
+    assert diffcli.jacobian("[x*y, x]", {"x": 1, "y": 2}, mode="forward").result.tolist() == [[2.0, 1.0], [1.0, 0.0]]
+    assert diffcli.vjp("x*1024", {"x": [1, 2, 3]}, [0.1, 1.0, 0.0001], method="reverse")["x"].tolist() == \
+        [102.4, 1024.0, 0.1024]
+
+
+_LEAVES = ["x", "y", "0", "1", "2.5", "-1"]
+_FUNCTIONS = ["log", "sqrt", "exp", "abs", "acos", "atan", "tanh", "relu", "sign"]
+
+
+def _formulas() -> st.SearchStrategy[str]:
+    def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        return st.one_of(
+            st.tuples(st.sampled_from(_FUNCTIONS), inner).map(lambda t: f"{t[0]}({t[1]})"),
+            st.tuples(inner, st.sampled_from(["+", "*", "/", "**"]), inner).map(lambda t: f"({t[0]}{t[1]}{t[2]})"),
+            st.tuples(inner, inner, inner).map(lambda t: f"({t[0]} if {t[1]} > 0 else {t[2]})"),
+        )
+
+    return st.recursive(st.sampled_from(_LEAVES), extend, max_leaves=6)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(formula=_formulas(), x=st.sampled_from(["0", "1", "-2", "0.5", "1e300"]), y=st.sampled_from(["0", "-1", "3"]))
+def test_the_api_and_the_command_agree_on_every_outcome(cli, formula, x, y):
+    result = cli("grad", formula, "--at", f"x={x},y={y}", "--method", "reverse", "--json")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            gradient = diffcli.grad(formula, at={"x": float(x), "y": float(y)}, method="reverse")
+        except (MathError, UsageError) as error:
+            assert result.exit_code == error.exit_code and result.stderr == f"diffcli: error: {error}\n"
+            return
+    assert result.exit_code == 0, result.stderr
+    assert strip_times(json.loads(result.stdout)) == strip_times(json.loads(gradient.to_json()))
+    api_warnings = [str(w.message) for w in caught if issubclass(w.category, DiffcliWarning)]
+    assert api_warnings == gradient.warnings

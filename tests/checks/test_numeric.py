@@ -91,3 +91,40 @@ def test_a_step_under_which_f_does_not_move_measures_nothing():
     graph = parse("(0.5 / (1 + x**2)) + (z - 0.5)")
     gradient, _ = gradient_central(graph, {"x": np.float64(0.0), "z": np.float64(1.6318506251396408e-135)}, ["x", "z"])
     assert gradient["x"] == 0.0 and abs(gradient["z"] - 1.0) < 1e-9
+
+
+# ------------------------------------------------- why a difference quotient is not trusted
+
+import pytest  # noqa: E402
+
+from diffcli.checks.numeric import differentiate  # noqa: E402
+
+
+@pytest.mark.parametrize("f, x, h, reason", [
+    # A smooth cubic with a big step: truncation, which a smaller step cures.
+    (lambda t: 3 * t**3 - 5 * t**2, 1.5, 0.5, "is too large for the function's curvature here"),
+    (lambda t: math.exp(3 * t), 0.0, 0.3, "is too large for the function's curvature here"),
+    # A step near the resolution of x: rounding.
+    (lambda t: 3 * t**3 - 5 * t**2, 1.5, 1e-13, "is so small that rounding error"),
+    (lambda t: math.sin(t) * 1e6, 2.0, 1e-14, "is so small that rounding error"),
+    # A pole or a kink within the default step.
+    (lambda t: 1 / (t - 1e-10), 0.0, None, "may straddle a pole or a kink"),
+    (lambda t: abs(t - 1e-7), 0.0, None, "may straddle a pole or a kink"),
+])
+def test_an_untrusted_quotient_says_why(f, x, h, reason):
+    result = differentiate(f, x, h=h)
+    assert "is large against the value" in result.note and reason in result.note, result.note
+
+
+@pytest.mark.parametrize("x, h", [(1.5, 1e-20), (1e10, 1e-7), (-3.0, 1e-17)])
+def test_a_step_below_the_resolution_of_x_is_named_as_such(x, h):
+    result = differentiate(lambda t: t * t, x, h=h)
+    assert math.isnan(result.value)
+    assert f"is below the resolution of x = {x:.6g}" in result.note
+    assert "domain" not in result.note
+
+
+def test_numeric_with_a_large_step_on_a_cubic_does_not_blame_a_pole(cli):
+    result = cli("numeric", "3*x**3-5*x**2", "--at", "x=1.5", "--h", "0.5")
+    assert result.exit_code == 0
+    assert "pole" not in result.stderr and "too large for the function's curvature" in result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import builtins
 import json
+import resource
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -13,32 +14,46 @@ from typing import Any
 
 import pytest
 
-# CPU seconds (this process, every thread): a loaded machine stretches the wall clock, not this.
-SECONDS_PER_RUN = 20.0  # generous: every budget the tests give a command is a few seconds at most
+SECONDS_PER_RUN = 20.0  # CPU seconds, generous: every budget the tests give a command is a few seconds at most
+MEMORY_PER_RUN = 400 << 20  # bytes a run may add to the process's peak (small inputs: a blow-up, not a size)
+
+
+def _peak_memory() -> int:
+    """The process's peak resident memory so far, in bytes (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 @pytest.fixture(scope="session")
 def checked_cli(cli: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a command in-process and assert the contract: exit 0, 1 or 2, never a traceback,
-    an error as one line on stderr, only warnings beside a success, JSON that parses, and
-    an answer within SECONDS_PER_RUN of CPU time."""
+    """Run a command in-process and assert the contract: exit 0, 1 or 2, never a traceback;
+    on stderr only warnings and at most one error line, last; JSON that parses under --json
+    (and a document whenever the run succeeds); an answer within SECONDS_PER_RUN of CPU
+    time and MEMORY_PER_RUN of added peak memory."""
 
     def run(*args: str, input: str | None = None) -> Any:
-        began = time.process_time()
+        peak = _peak_memory()
+        began = time.process_time()  # CPU time: a loaded machine must not fail the bound, a runaway must
         result = cli(*args, input=input)  # an unexpected exception propagates and fails the test
         elapsed = time.process_time() - began
         shown = [a if len(a) < 200 else a[:200] + "…" for a in args]
         assert result.exit_code in (0, 1, 2), (shown, result.exit_code, result.stderr)
         assert "Traceback" not in result.stdout + result.stderr, shown
         assert elapsed < SECONDS_PER_RUN, (shown, elapsed)
-        if result.exit_code != 0:
-            lines = result.stderr.splitlines()
-            assert len(lines) == 1 and lines[0].startswith("diffcli: error: "), (shown, result.stderr)
-            assert result.stdout == "", (shown, result.stdout)
+        assert _peak_memory() - peak < MEMORY_PER_RUN, (shown, (_peak_memory() - peak) >> 20, "MB")
+        # stderr: warnings, then at most one error line — there exactly when a run fails without a
+        # result (a run that fails *with* one, like `check`'s wrong verdict or --check, says so in it).
+        lines = result.stderr.splitlines()
+        errors = [line for line in lines if line.startswith("diffcli: error: ")]
+        assert all(line.startswith("warning: ") for line in lines if line not in errors), (shown, result.stderr)
+        assert len(errors) <= 1 and (not errors or lines[-1] == errors[0]), (shown, result.stderr)
+        if errors:
+            assert result.exit_code != 0 and result.stdout == "", (shown, result.exit_code, result.stdout)
         else:
-            assert all(line.startswith("warning: ") for line in result.stderr.splitlines()), (shown, result.stderr)
-            if "--json" in args:
-                json.loads(result.stdout)  # exactly one JSON document, nothing else
+            assert result.exit_code == 0 or result.stdout, (shown, result.exit_code, result.stderr)
+        if "--json" in args and result.stdout:
+            json.loads(result.stdout)  # exactly one JSON document, nothing else
+        elif "--json" in args:
+            assert result.exit_code != 0, shown  # --json prints its document whenever a run succeeds
         return result
 
     return run

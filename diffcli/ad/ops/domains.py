@@ -105,7 +105,9 @@ def domain_message(op: str, ans: Any, args: tuple[Any, ...]) -> str:
             message = None
         if message:
             return message
-    shown = ", ".join(format_number(a) for a in first_bad(ans, *args))
+    # Entry by entry for elementwise ops; a structural op's arguments (A @ w) are shown whole.
+    picked = first_bad(ans, *args) if "elementwise" in primitive.tags else args
+    shown = ", ".join(format_number(a) for a in picked)
     if np.isinf(np.asarray(ans)).any():
         return f"{op}({shown}) overflowed to infinity"
     return f"{op}({shown}) is undefined"

@@ -249,6 +249,8 @@ def prod_others(x: Any, *directions: Any, axis: Any = None) -> Any:
     if x.ndim == 0:
         return np.float64(0.0 if directions else 1.0)
     flat, order = groups_last(x, axis)
+    if flat.shape[-1] == 0:  # empty groups (x[1:0]): no entries, so nothing to multiply
+        return scalar(np.zeros(x.shape))
     steps = [groups_last(np.broadcast_to(np.asarray(t, dtype=np.float64), x.shape), axis)[0] for t in directions]
     parts, n = 1 << len(directions), flat.shape[-1]
     left = np.zeros((parts,) + flat.shape, dtype=flat.dtype)   # left[S, ..., i]: parts of Π_{l<i}

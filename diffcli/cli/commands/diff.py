@@ -35,7 +35,7 @@ def diff_command(
     simplify: Annotated[bool, typer.Option("--simplify/--no-simplify", help="Simplify the formula with SymPy.")] = True,
     show_ad: Annotated[bool, typer.Option("--show-ad", help="Also print the AD derivative graph as a program.")] = False,
     full: Annotated[bool, typer.Option("--full", help=f"Print formulas longer than {MAX_SHOWN_CHARACTERS} characters in full.")] = False,
-    symbolic_timeout: Annotated[float, typer.Option("--symbolic-timeout", help="Seconds SymPy may take per variable.")] = 10.0,
+    symbolic_timeout: Annotated[float, typer.Option("--symbolic-timeout", help="Seconds SymPy may take (in all).")] = 10.0,
     json_output: JsonOption = False,
 ) -> None:
     """The derivative formula (SymPy, simplified) beside the size of the AD derivative graph.

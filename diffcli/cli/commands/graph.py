@@ -63,26 +63,27 @@ def graph_command(
     if image:
         from diffcli.views.plots import graph as graph_picture
 
-        if output is not None:
-            graph_picture.render(picture, output)
-        else:
+        if output is None:  # --format png|svg|…: the image on stdout (never with --json)
             sys.stdout.flush()
             sys.stdout.buffer.write(graph_picture.image_bytes(picture, f".{chosen}"))
-        return
-    text = _text(picture, chosen)
-    if output is not None:
+            return
+        graph_picture.render(picture, output)
+    elif output is not None:
+        text = _text(picture, chosen)
         try:
             output.write_text(text)
         except OSError as error:
             raise UsageError(f"--output: cannot write {output}: {error.strerror}") from None
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(_text(picture, chosen))
+    if json_output:  # --json always prints its document; the file holds what --output asked for
+        print_json({**draw.json_data(picture), "output": str(output), "format": "image" if image else chosen})
 
 
 def _choose_format(fmt: Optional[str], output: Optional[Path], json_output: bool) -> tuple[str, bool]:
     """The text format to produce, and whether it is then rendered to an image."""
-    if json_output and fmt not in (None, "json"):
-        raise UsageError(f"--json and --format {fmt} ask for two different outputs; choose one")
+    if json_output and fmt not in (None, "json") and output is None:
+        raise UsageError(f"--json and --format {fmt} ask for two different outputs; choose one (or add --output)")
     if fmt is not None and fmt not in draw.FORMATS + IMAGE_FORMATS:
         raise UsageError(f"--format: unknown format '{fmt}' (choose from {', '.join(draw.FORMATS + IMAGE_FORMATS)})")
     suffix = output.suffix.lower() if output is not None else ""
@@ -91,8 +92,8 @@ def _choose_format(fmt: Optional[str], output: Optional[Path], json_output: bool
         raise UsageError(f"--output: unknown file type '{output.suffix or output.name}' "
                          "(use .svg, .png, .pdf, .jpg, .dot, .gv, .mmd, .json or .txt)")
     if image:
-        if fmt not in (None, suffix.lstrip(".").replace("jpeg", "jpg")) or json_output:
-            raise UsageError(f"--output {output.name}: draws the picture; leave out --format/--json "
+        if fmt not in (None, suffix.lstrip(".").replace("jpeg", "jpg")):
+            raise UsageError(f"--output {output.name}: draws the picture; leave out --format "
                              "(or use --format dot with a .dot file)")
         return suffix.lstrip("."), True
     if fmt in IMAGE_FORMATS:
@@ -101,7 +102,9 @@ def _choose_format(fmt: Optional[str], output: Optional[Path], json_output: bool
         if fmt != "svg" and sys.stdout.isatty():
             raise UsageError(f"--format {fmt} is binary: add --output FILE.{fmt} or redirect to a file")
         return fmt, True
-    chosen = "json" if json_output else fmt or _SUFFIX_FORMAT.get(suffix, "tree")
+    if output is not None:  # the file holds what --output asks for; --json then prints the document
+        return fmt or _SUFFIX_FORMAT.get(suffix, "tree"), False
+    chosen = "json" if json_output else fmt or "tree"
     return chosen, False
 
 

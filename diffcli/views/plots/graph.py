@@ -59,9 +59,19 @@ def check_path(path: Path, option: str) -> None:
     files.check_path(path, option)
 
 
+# Graphviz lays out a 2,000-node graph in minutes and gigabytes; past this, write DOT instead.
+MAX_IMAGE_NODES = 1_000
+
+
 def render(picture: Picture, path: Path, option: str = "--output") -> str:
-    """Write the picture to `path`; returns which renderer drew it ('graphviz' or 'matplotlib')."""
+    """Write the picture to `path`; returns which renderer drew it ('graphviz' or 'matplotlib').
+    A graph of more than MAX_IMAGE_NODES nodes is refused (`UsageError`)."""
+    from diffcli.errors import UsageError
+
     files.check_path(path, option)
+    if len(picture.nodes) > MAX_IMAGE_NODES:
+        raise UsageError(f"{option} {path.name}: the graph has {len(picture.nodes):,} nodes; images are drawn for "
+                         f"at most {MAX_IMAGE_NODES:,} (write .dot, .mmd or .txt instead)")
     program = shutil.which("dot")
     if program is not None and path.suffix.lower() != ".jpeg":
         _graphviz(program, dot_text(picture), path)

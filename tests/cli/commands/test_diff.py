@@ -96,3 +96,21 @@ def test_decimals_and_constants_read_as_typed(cli_json):
     # SymPy folds 3.7 + π into one float before diffcli sees it: shown to 15 digits.
     assert cli_json("diff", "3.7*x + pi*x")["derivatives"]["x"] == "6.84159265358979"
     assert cli_json("diff", "r*x*(1 - x)", "--let", "r=3.7")["derivatives"]["x"] == "37/10 - 37*x/5"
+
+
+def test_a_deep_program_fails_in_sympy_as_a_status_not_a_traceback(cli):
+    chain = "\n".join(["c0 = x", *(f"c{i} = sin(c{i - 1}) + c{i - 1}*y" for i in range(1, 301)), "c300"])
+    result = cli("diff", "-", "--symbolic-timeout", "3", "--json", input=chain)
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert set(document["status"].values()) <= {"failed", "timed out", "ok"}
+    assert document["sizes"]["function"]["ad_graph"] == 902  # x, y, then sin, mul, add per statement
+
+
+def test_diff_refuses_an_order_whose_ad_graph_swells_past_the_limit(cli):
+    tower = "\n".join(["x0 = x", *(f"x{i} = x**x{i - 1}" for i in range(1, 21)), "x20"])
+    result = cli("diff", "-", "--order", "10", "--symbolic-timeout", "1", input=tower)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("diffcli: error: --order 10 is too high for this formula: the AD graph of "
+                                    "derivative ")
+    assert "works)" in result.stderr

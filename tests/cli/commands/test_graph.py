@@ -144,3 +144,43 @@ def test_indexes_are_shown_and_matrices_nested(cli):
     assert result.exit_code == 0, result.stderr
     assert "v1 = A[0, 1]" in result.stdout
     assert "A   [value [[1, 2], [3, 4]], adjoint [[0, 2], [0, 0]]]" in result.stdout
+
+
+@pytest.mark.parametrize("name, first_line", [("g.gv", "digraph diffcli {"), ("g.dot", "digraph diffcli {"),
+                                              ("g.mmd", "flowchart"), ("g.txt", "v1 = *"), ("g.json", "{")])
+def test_json_with_an_output_file_still_prints_one_document(cli, tmp_path, name, first_line):
+    target = tmp_path / name
+    result = cli("graph", "x*y", "--output", str(target), "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["output"] == str(target) and [n["name"] for n in document["nodes"]][:2] == ["x", "y"]
+    assert target.read_text().startswith(first_line)
+
+
+def _chain(n: int) -> str:
+    return "\n".join(["c0 = x", *(f"c{i} = sin(c{i - 1}) + c{i - 1}*y" for i in range(1, n + 1)), f"c{n}"])
+
+
+def test_the_tree_of_a_long_program_grows_linearly(cli):
+    # Indenting every line by its depth made the text grow with the square of the length.
+    sizes = {}
+    for n in (200, 2000):
+        result = cli("graph", "-", input=_chain(n))
+        assert result.exit_code == 0
+        sizes[n] = len(result.stdout)
+    assert sizes[2000] < 12 * sizes[200]
+    assert max(len(line) for line in cli("graph", "-", input=_chain(2000)).stdout.splitlines()) < 200
+
+
+def test_a_deep_subtree_is_drawn_below_and_nothing_is_lost(cli):
+    text = cli("graph", "-", input=_chain(60)).stdout
+    assert "(drawn below)" in text
+    # Every statement is drawn expanded exactly once.
+    for i in range(1, 61):
+        assert sum(line.strip(" │├└─").startswith(f"c{i} = +") for line in text.splitlines()) == 1, i
+
+
+def test_an_image_of_a_huge_graph_is_refused(cli, tmp_path):
+    result = cli("graph", "-", "--output", str(tmp_path / "g.svg"), input=_chain(600))
+    assert result.exit_code == 2
+    assert "images are drawn for at most 1,000" in result.stderr

@@ -68,3 +68,13 @@ def test_overflowing_derivatives_are_flagged(cli):
 def test_an_undefined_value_is_a_math_error(cli):
     result = cli("taylor", "log(x)", "--at", "x=-1")
     assert result.exit_code == 1 and "log of a negative number" in result.stderr
+
+
+def test_taylor_refuses_an_order_whose_derivative_graphs_swell(cli):
+    result = cli("taylor", "x**x**x**x**x**x**x**x", "--at", "x=1.1", "--order", "40", "--no-symbolic")
+    assert result.exit_code == 2
+    assert "--order 40 is too high for this formula" in result.stderr
+    works = int(result.stderr.split("(--order ")[1].split(" works")[0])
+    assert 5 <= works < 40
+    assert cli("taylor", "x**x**x**x**x**x**x**x", "--at", "x=1.1", "--order", str(min(works, 8)),
+               "--no-symbolic").exit_code == 0
