@@ -13,14 +13,23 @@ import numpy as np
 
 from diffcli.extrema.kkt import KKTGraph
 from diffcli.extrema.newton import accuracy_at, solve_rows
+from diffcli.extrema.pinned import pinned
 from diffcli.extrema.points import SAME, ActiveSet
 
 def irregular_points(kkt: KKTGraph, sets: list[ActiveSet], X: np.ndarray, *, tol: float,
-                     max_iter: int = 60) -> list[tuple[np.ndarray, int]]:
-    """Distinct irregular points found from the starts X, each with the active set it belongs to."""
+                     max_iter: int = 60) -> tuple[list[tuple[np.ndarray, int]], set[tuple[tuple[int, int], ...]]]:
+    """Distinct irregular points found from the starts X, each with the active set it belongs to;
+    and the pinned groups (λ entry, side) met on the way.
+
+    A pair of inequalities that pin each other (`pinned`: y >= -2 with y <= -2) makes every
+    point of the piece they pin a solution here; those are not irregular points of the
+    problem written with the pair as one equality, so they are left out (and the group is
+    returned, to be said once).
+    """
     chosen = [k for k, s in enumerate(sets) if s.active.any()]
+    groups: set[tuple[tuple[int, int], ...]] = set()   # of (λ entry, side)
     if not chosen or not len(X):
-        return []
+        return [], groups
     owners = [k for k in chosen for _ in range(len(X))]
     starts = np.concatenate([X] * len(chosen))
     active = np.array([sets[k].active for k in owners])
@@ -32,13 +41,19 @@ def irregular_points(kkt: KKTGraph, sets: list[ActiveSet], X: np.ndarray, *, tol
         if not runs.converged[r]:
             continue
         x = runs.z[r, :kkt.n]
+        held = sets[k].active
+        if np.any(sets[k].side[held]):
+            group = pinned(kkt, x, runs.last.jacobian[r], held, sets[k].side, sets[k].bounds)
+            if group.any():
+                groups.add(tuple((int(i), int(sets[k].side[i])) for i in np.nonzero(group)[0]))
+                continue
         x = _rounded(x)
         size = max(float(np.abs(x).max(initial=0.0)), 1.0)
         # Gauss–Newton reaches these (singular) points only to ~1e-8: nearer than 1e-5 is one point.
         if any(k == j and float(np.abs(x - y).max(initial=0.0)) <= max(SAME, 1e-5) * size for y, j in found):
             continue
         found.append((x, k))
-    return found
+    return found, groups
 
 
 def _rounded(x: np.ndarray) -> np.ndarray:

@@ -24,6 +24,7 @@ from diffcli.extrema.inequality import classify_kkt, sides
 from diffcli.extrema.higher_order import Candidate, centre_manifold_sign, isolated
 from diffcli.extrema.kkt import KKTGraph
 from diffcli.extrema.newton import Accuracy, Step, System, initial_multipliers
+from diffcli.extrema.pinned import pinned, regular_when_merged
 from diffcli.extrema.problem import LagrangeProblem, entry_count
 
 MAX_ACTIVE_SETS = 4096
@@ -39,6 +40,7 @@ class ActiveSet:
     sides: tuple[str | None, ...]     # per constraint: 'equal', 'lower', 'upper' or None (inactive)
     active: np.ndarray                # per λ entry
     bounds: np.ndarray                # per λ entry: the bound it is held at (0 where inactive)
+    side: np.ndarray = field(default_factory=lambda: np.zeros(0, int))   # per λ entry: +1 lower, −1 upper, else 0
 
     @property
     def inequalities(self) -> int:
@@ -59,13 +61,15 @@ def active_sets(problem: LagrangeProblem) -> list[ActiveSet]:
     for sides in itertools.product(*choices):
         if sum(side in ("lower", "upper") for side in sides) > room:
             continue
-        active, bounds = [], []
+        active, bounds, entry_sides = [], [], []
         for c, side in zip(problem.constraints, sides):
             size = entry_count(c.shape)
             active += [side is not None] * size
+            entry_sides += [{"lower": 1, "upper": -1}.get(side or "", 0)] * size
             value = 0.0 if side is None else c.bound("upper" if side == "equal" else side)
             bounds += list(np.broadcast_to(value, (size,)) if c.shape else [value])
-        result.append(ActiveSet(tuple(sides), np.array(active, bool), np.array(bounds, dtype=np.float64)))
+        result.append(ActiveSet(tuple(sides), np.array(active, bool), np.array(bounds, dtype=np.float64),
+                                np.array(entry_sides, dtype=int)))
         if len(result) > MAX_ACTIVE_SETS:
             from diffcli.errors import UsageError
 
@@ -168,6 +172,7 @@ class CriticalPoint:
     side: np.ndarray = field(default_factory=lambda: np.zeros(0, int))   # per λ entry: +1 at lower, −1 at upper
     hessian: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))   # ∇²ₓL there
     where: str = ""              # with inequalities: 'interior', a boundary piece or a corner
+    pinned: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))   # per λ entry: in a pinned pair (`pinned`)
 
     @property
     def location(self) -> int:
@@ -244,23 +249,40 @@ def make_points(problem: LagrangeProblem, kkt: KKTGraph, sets: list[ActiveSet], 
     for s, (raw, curv) in enumerate(zip(raws, curvatures)):
         active, side = _binding(raw, sets, batch, s, lower, upper, equality, accuracy)
         kind, test = curv.kind, "second order"
+        lam = np.where(active, raw.lam, 0.0)
+        held_pair = np.zeros_like(active)
+        gradient = curvatures.f_gradients[s]
         if side.any():
             hessian = batch.K[s, :kkt.n, :kkt.n]
             f_hessian = curvatures.f_hessians[s]
-            verdict = classify_kkt(hessian, batch.jacobian[s], np.where(active, raw.lam, 0.0), active, side,
-                                   batch.gradient[s], np.abs(f_hessian) + np.abs(f_hessian - hessian))
+            bounds = sets[raw.set_index].bounds
+            held_pair = pinned(kkt, raw.x, batch.jacobian[s], active, side, bounds)
+            if not regular_when_merged(batch.jacobian[s], active, np.zeros_like(active)):
+                # Dependent gradients: K is singular and Newton's λ may have drifted along its null
+                # space (to ±6e15 for a pinned pair, where ∇²L = ∇²f − Σλ∇²g is then round-off):
+                # start from the smallest multipliers instead.
+                rows = np.nonzero(active)[0]
+                lam = np.zeros_like(lam)
+                lam[rows] = np.linalg.lstsq(batch.jacobian[s][rows].T, gradient, rcond=None)[0]
+                hessian = _hessian_at(kkt, raw.x, lam, bounds)
+            verdict = classify_kkt(hessian, batch.jacobian[s], lam, active, side, gradient,
+                                   np.abs(f_hessian) + np.abs(f_hessian - hessian), pinned=held_pair,
+                                   hessian_at=lambda multipliers, x=raw.x, b=bounds: _hessian_at(kkt, x, multipliers, b))
             kind, test, curv = verdict.kind, verdict.test, verdict.curvature
+            lam = lam if verdict.multipliers is None else verdict.multipliers
         elif kind == "none":
             kind, test = "degenerate", "no tangent space: an isolated feasible point"
-        point = CriticalPoint(raw.x, np.where(active, raw.lam, 0.0) + 0.0, float(batch.f[s]) + 0.0, kind,
-                              curv.eigenvalues, raw.iterations, raw.residual, curv.licq, batch.gradient[s],
+        point = CriticalPoint(raw.x, lam + 0.0, float(batch.f[s]) + 0.0, kind,
+                              curv.eigenvalues, raw.iterations, raw.residual, curv.licq, gradient,
                               batch.jacobian[s], active, raw.found_by, raw.log, test)
         point.side = side
         point.hessian = batch.K[s, :kkt.n, :kkt.n].copy()
         point.where = _where(problem, side)
         point.samples = list(raw.samples)
+        point.pinned = held_pair
         points.append(point)
-        if kind == "degenerate" and curv.null.shape[1] and curv.licq and not (side.any() and test != "second order"):
+        if kind == "degenerate" and curv.null.shape[1] and curv.licq and not held_pair.any() \
+                and not (side.any() and test != "second order"):
             pending.append((s, _candidate(raw, sets, curv, point.f)))
     if pending:
         _decide_degenerate(kkt, points, pending, accuracy=accuracy, rng=rng)
@@ -270,13 +292,19 @@ def make_points(problem: LagrangeProblem, kkt: KKTGraph, sets: list[ActiveSet], 
     return points
 
 
+def _hessian_at(kkt: KKTGraph, x: np.ndarray, multipliers: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """∇²ₓL at x with other multipliers (they are not unique where the active gradients are dependent)."""
+    batch = kkt.evaluate(np.concatenate([x, multipliers])[None, :], bounds[None, :])
+    return batch.K[0, :kkt.n, :kkt.n]
+
+
 def _where(problem: LagrangeProblem, side: np.ndarray) -> str:
     """'interior', the boundary piece ('x = 3') or the corner ('x = 3, y = 0') of a point."""
     if not problem.has_inequalities:
         return ""
     owner = problem.constraint_of_entry()
     held = [problem.constraints[owner[k]].held("lower" if side[k] > 0 else "upper") for k in np.nonzero(side)[0]]
-    return ", ".join(held) if held else "interior"
+    return ", ".join(dict.fromkeys(held)) if held else "interior"   # a pinned pair reads 'y = -2' once
 
 
 def _binding(raw: Raw, sets: list[ActiveSet], batch, s: int, lower: np.ndarray, upper: np.ndarray,
@@ -296,6 +324,7 @@ class _Curvatures(list):
     """The reduced-Hessian verdicts, with ∇²f at each point alongside."""
 
     f_hessians: np.ndarray
+    f_gradients: np.ndarray
 
 
 def curvatures_at(kkt: KKTGraph, raws: list[Raw], sets: list[ActiveSet], accuracy: Accuracy):
@@ -312,6 +341,7 @@ def curvatures_at(kkt: KKTGraph, raws: list[Raw], sets: list[ActiveSet], accurac
         terms = np.abs(f_hessian) + np.abs(f_hessian - hessian)   # the sizes of what cancels in ∇²L
         result.append(curvature(hessian, batch.jacobian[s][active[s]], terms))
     result.f_hessians = plain.K[:, :n, :n]
+    result.f_gradients = plain.gradient    # ∇f itself, not F + Jᵀλ (which cancels when λ is huge)
     return batch, result
 
 

@@ -423,7 +423,8 @@ def finish(problem: LagrangeProblem, kkt: KKTGraph, search: _Search, *, sense: s
     tol = search.accuracy.tol
     points = make_points(problem, kkt, search.sets, search.found, accuracy=search.accuracy, rng=rng)
     first = np.array([run.start for run in search.runs[:DEFAULT_STARTS]])
-    for x, k in irregular_points(kkt, search.sets, first, tol=tol):
+    irregular, pinned_groups = irregular_points(kkt, search.sets, first, tol=tol)
+    for x, k in irregular:
         size = max(float(np.abs(x).max(initial=0.0)), 1.0)
         if any(float(np.abs(p.x - x).max(initial=0.0)) <= 1e-5 * size for p in points):
             continue
@@ -436,6 +437,10 @@ def finish(problem: LagrangeProblem, kkt: KKTGraph, search: _Search, *, sense: s
             failures[run.reason] = failures.get(run.reason, 0) + 1
     result = LagrangeResult(problem, points, None, None, search.started, sum(failures.values()), failures,
                             list(problem.warnings), search.runs, sets=search.sets, evaluations=search.evaluations)
+    for p in points:
+        if p.pinned.any():
+            pinned_groups.add(tuple((int(i), int(p.side[i])) for i in np.nonzero(p.pinned)[0]))
+    result.warnings += [_pinned_warning(problem, group) for group in sorted(pinned_groups)]
     result.completeness.new_in_last = search.since_new
     result.completeness.rounds = search.rounds
     if certify:
@@ -448,6 +453,17 @@ def finish(problem: LagrangeProblem, kkt: KKTGraph, search: _Search, *, sense: s
     far = _collect_warnings(result, kkt, box, rng, probe)
     result.bounded = _bounded(problem, kkt, far)
     return result
+
+
+def _pinned_warning(problem: LagrangeProblem, group: tuple[tuple[int, int], ...]) -> str:
+    """One line for inequalities that pin each other (`pinned`), said once for the whole piece."""
+    owner = problem.constraint_of_entry()
+    names = list(dict.fromkeys(f"'{problem.constraints[owner[i]].text}'" for i, _ in group))
+    i, side = group[0]
+    held = problem.constraints[owner[i]].held("lower" if side > 0 else "upper")
+    return (f"{' and '.join(names)} hold together only with {held}: their gradients are dependent on that whole "
+            "piece of the feasible set (LICQ fails there, not at single points), so they are read as one equality; "
+            "only the sum of their multipliers is determined (the table shows a split with the signs of the kind)")
 
 
 def _bounded(problem: LagrangeProblem, kkt: KKTGraph, far: Any) -> bool | None:

@@ -199,12 +199,69 @@ def test_plot_shades_the_region(tmp_path, cli):
     assert result.exit_code == 0 and target.read_bytes()[:4] == b"\x89PNG"
 
 
+# --------------------------------------------------------------------------- inequalities that pin each other
+
+
+def test_a_pinned_pair_is_read_as_one_equality():
+    """y <= -2 with -2 <= y leaves the segment y = -2: LICQ fails on all of it (issue 12)."""
+    result = solve("x**2 + y**2", ["-2 <= x <= 2", "-2 <= y <= 2", "y <= -2"])
+    assert table(result) == [((0.0, -2.0), 4.0, "min", "y = -2"), ((-2.0, -2.0), 8.0, "max", "x = -2, y = -2"),
+                             ((2.0, -2.0), 8.0, "max", "x = 2, y = -2")]
+    assert result.min == 0 and sorted([result.max, 1, 2]) == [1, 1, 2]
+    # only the pair's sum (−4) is determined; the split shown has the signs of the kind
+    assert [p.multipliers.tolist() for p in result.points] == [[0.0, 0.0, -4.0], [-4.0, -4.0, 0.0], [4.0, -4.0, 0.0]]
+    assert all(p.licq and p.pinned.tolist() == [False, True, True] for p in result.points)
+    assert result.warnings == ["'-2 <= y <= 2' and 'y <= -2' hold together only with y = -2: their gradients are "
+                               "dependent on that whole piece of the feasible set (LICQ fails there, not at single "
+                               "points), so they are read as one equality; only the sum of their multipliers is "
+                               "determined (the table shows a split with the signs of the kind)"]
+
+
+def test_the_pinned_pair_table_and_exit_code(cli):
+    result = cli("lagrange", "x**2 + y**2", "-s", "-2 <= x <= 2", "-s", "-2 <= y <= 2", "-s", "y <= -2")
+    assert result.exit_code == 0
+    assert "irregular" not in result.stdout and "LICQ fails at" not in result.stderr
+    assert "absolute min f = 4 at (x=0, y=-2)" in result.stdout
+    assert "absolute max f = 8 at (x=-2, y=-2) and (x=2, y=-2)" in result.stdout
+
+
+def test_a_curved_pinned_pair_classifies_as_the_equality_does():
+    s = round(math.sqrt(0.5), 10)
+    expected = [((-s, -0.5), 0.75, "min"), ((0.0, -1.0), 1.0, "max"), ((s, -0.5), 0.75, "min")]
+    for constraints in (["y >= x**2 - 1", "y <= x**2 - 1"], ["y = x**2 - 1"]):
+        result = solve("x**2 + y**2", constraints, certify=False)
+        assert sorted((tuple(np.round(p.x, 10) + 0.0), round(p.f, 12), p.kind) for p in result.points) == expected
+    # ∇f is f's own gradient even where Newton's multipliers drifted along the singular direction (to ±6e15)
+    pinned = sorted(solve("x**2 + y**2", ["y >= x**2 - 1", "y <= x**2 - 1"], certify=False).points,
+                    key=lambda p: p.x[0])
+    assert np.allclose([p.gradient for p in pinned], [[-2 * s, -1.0], [0.0, -2.0], [2 * s, -1.0]], atol=1e-9)
+    assert np.allclose([p.multipliers for p in pinned], [[0.0, -1.0], [2.0, 0.0], [0.0, -1.0]], atol=1e-12)
+
+
+def test_constraints_meeting_at_one_point_stay_an_irregular_point():
+    """x² + y² <= 1 and x >= 1 have parallel gradients at (1, 0) only: not a pinned piece."""
+    result = solve("y", ["x**2 + y**2 <= 1", "x >= 1"], certify=False)
+    assert table(result) == [((1.0, 0.0), 0.0, "irregular", "")]
+
+
+def test_dependent_corner_multipliers_are_sought_with_the_right_signs():
+    """Three constraints through (0, 0): Newton's multipliers for one pair may have the wrong sign."""
+    from diffcli.extrema.inequality import classify_kkt
+
+    J = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])          # x >= 0, y >= 0, x + y >= 0
+    verdict = classify_kkt(np.zeros((2, 2)), J, np.array([-1.0, 0.0, 2.0]), np.ones(3, bool), np.array([1, 1, 1]),
+                           np.array([1.0, 2.0]), np.zeros((2, 2)), hessian_at=lambda lam: np.zeros((2, 2)))
+    assert verdict.kind == "min" and np.all(verdict.multipliers >= 0)
+    assert verdict.multipliers @ J == pytest.approx([1.0, 2.0])
+
+
 # --------------------------------------------------------------------------- convex QPs against SciPy and a grid
 
 
 @settings(max_examples=12, deadline=None)
 @given(st.lists(st.integers(-3, 3), min_size=7, max_size=7))
 @example([-1, -1, -2, 1, -1, 1, 1])  # SLSQP stops after one iteration at f = 2; the minimum is 71/36
+@example([0, -1, -2, 0, 0, 0, 1])  # y <= -2 pins y with -2 <= y: min 4 at (0, -2), read as an equality (issue 12)
 def test_convex_quadratic_programs_agree_with_scipy_and_a_grid(numbers):
     a, b, c, px, py, u, v = numbers
     assume(u != 0 or v != 0)
