@@ -29,12 +29,19 @@ import numpy as np
 from diffcli.ad.evaluate import evaluate
 from diffcli.ad.flat import flatten, result_vector, unit
 from diffcli.ad.lost import term_sizes
+from diffcli.ad.ops.kernels import SMALLEST_NORMAL
 from diffcli.checks.methods import Task
 from diffcli.checks.roundoff import UNIT_ROUNDOFF, error_scales
 
 TERMS = 1e-6  # a difference beyond this share of the derivative's terms is not rounding
 ROUNDINGS = 1e8  # … nor, in those units, 100 times the first-order rounding bound of its values (u·E)
 ESTIMATES = 10.0  # central differences: beyond this many of their own error estimates
+# Below the smallest normal double, numbers are multiples of 2⁻¹⁰⁷⁴: each product of a derivative
+# that falls there is rounded by that much, whatever the method, and the partials after it carry
+# the rounding on (∂/∂y of 3·cos(x/(1 + y²)) at x = 1e-9, y = 1.4e-305 is 17 such multiples, and
+# AD's 18 is rounding). A difference that small is no disagreement — as for `ad.lost`, which
+# reports no lost term below it; an underflowed term carried up to ordinary numbers still is.
+UNDERFLOWED = SMALLEST_NORMAL
 # The term sizes of a Jacobian or Hessian take a sweep per row: past this many rows, no check.
 MAX_SWEEPS = 400
 
@@ -66,7 +73,7 @@ def disagreements(results: dict[str, Any], reference: str | None, task: Task) ->
             continue  # central differences whose notes already say not to trust them
         got = _vector(m, task)
         with np.errstate(all="ignore"):
-            beyond = ~(np.abs(got - truth) <= TERMS * sizes + slack + reference_slack)
+            beyond = ~(np.abs(got - truth) <= TERMS * sizes + UNDERFLOWED + slack + reference_slack)
         if np.any(beyond):
             far.append(m.method)
             difference, scale = np.abs(got - truth)[beyond], np.abs(truth)[beyond]
