@@ -128,9 +128,10 @@ def _slack(m: Any, rounding: np.ndarray, shape: tuple[int, ...]) -> np.ndarray |
     columns = step.size
     if estimate.shape != shape or shape[0] % max(columns, 1) or not np.all(np.isfinite(estimate)):
         return None
-    noise = np.outer(rounding, 1.0 / step).ravel() if rounding.size * columns == shape[0] else None
-    if noise is None:
+    if rounding.size * columns != shape[0]:
         return None
+    with np.errstate(over="ignore"):  # a step below 2⁻¹⁰²² (a tiny variable): no bound, inf
+        noise = np.divide.outer(rounding, step).ravel()  # not rounding · (1/step): 0 · inf is NaN
     return ESTIMATES * (estimate + noise)
 
 

@@ -28,6 +28,12 @@ from diffcli.ad.ops import PRIMITIVES
 from diffcli.ad.problem import require_scalar
 
 DIGITS = 30
+# The point's values enter with this many digits, and SymPy's arithmetic on them keeps the most
+# precise operand's: enough to hold the sum of any two doubles exactly (2⁻¹⁰⁷⁴ against 2¹⁰²⁴,
+# 2100 bits), so no cancellation inside the formula loses the 30 digits reported — at 30,
+# x³ − (x − y) at x = y = 2⁻⁵² lost its 1.1e-47 against x. Cheap: 650-digit Floats, not rationals
+# (an exact x**1000000 takes seconds).
+WORKING_DIGITS = 650
 
 
 class SymbolicTimeout(BaseException):
@@ -366,7 +372,7 @@ def point_substitutions(sp: Any, symbols: dict[str, Any], point: Point) -> dict[
     for name, symbol in symbols.items():
         values = np.asarray(point[name], dtype=np.float64)
         for index in np.ndindex(np.shape(symbol)):
-            substitutions[np.asarray(symbol, dtype=object)[index]] = sp.Float(float(values[index]), DIGITS)
+            substitutions[np.asarray(symbol, dtype=object)[index]] = sp.Float(float(values[index]), WORKING_DIGITS)
     return substitutions
 
 
