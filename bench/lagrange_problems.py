@@ -250,14 +250,14 @@ def same(x: np.ndarray, expected: tuple[float, ...]) -> bool:
     return bool(np.abs(x - target).max(initial=0.0) <= 1e-6 * max(float(np.abs(target).max(initial=0.0)), 1e-6))
 
 
-def run_one(problem: Problem) -> dict:
+def run_one(problem: Problem, seed: int = 0) -> dict:
     from diffcli.errors import MathError, UsageError
     from diffcli.extrema.solver import solve
 
     began = time.perf_counter()
     cpu = time.process_time()
     try:
-        result = solve(problem.objective, problem.constraints)
+        result = solve(problem.objective, problem.constraints, seed=seed)
         points, message = result.points, ""
     except (MathError, UsageError) as error:
         points, message = [], str(error)
@@ -332,12 +332,13 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--only", default=None, help="run the problems whose name contains this text")
     parser.add_argument("--kkt", action="store_true", help="the closed-region problems instead")
+    parser.add_argument("--seed", type=int, default=0, help="the seed of the random starts")
     args = parser.parse_args()
     if args.kkt:
         print("\n".join(kkt_lines()))
         return
     chosen = [p for p in PROBLEMS if args.only is None or args.only in p.name]
-    rows = [run_one(p) for p in chosen]
+    rows = [run_one(p, args.seed) for p in chosen]
     if args.json:
         print(json.dumps({"rows": rows, "summary": summary(rows)}, indent=1))
     else:

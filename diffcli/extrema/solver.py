@@ -44,6 +44,7 @@ MAX_STARTS = 100_000           # absurd counts are refused before any memory is 
 MAX_MAX_ITER = 100_000
 DEFLATION_RADIUS = 0.1        # a found root repels within about this share of its size
 ROUND_SCALES = (1.0, 0.2, 10.0)   # later rounds draw starts from the box scaled by these in turn
+FADED_WEIGHT = 0.25           # a run that ran off to where f fades counts this much of a start towards saturation
 SATURATION = 5                # a set is done when its last max(20, SATURATION·found) starts found nothing new
 
 Progress = Callable[[int, int], None]
@@ -268,8 +269,9 @@ def solve(objective: str | LagrangeProblem, constraints: Sequence[str] = (), *,
                      or round_number < len(ROUND_SCALES)]
         if not open_sets:
             break
-        X = _next_starts(problem, kkt, batch, box, rng, ROUND_SCALES[round_number % len(ROUND_SCALES)])
-        search.round([X if k in open_sets else X[:0] for k in range(len(sets))], deflate=True)
+        scale = _round_scale(round_number, search.landed)
+        X = _next_starts(problem, kkt, batch, box, rng, ROUND_SCALES[scale])
+        search.round([X if k in open_sets else X[:0] for k in range(len(sets))], deflate=True, scale=scale)
         round_number += 1
         if progress is not None:
             progress(search.started, total_cap)
@@ -282,17 +284,34 @@ def solve(objective: str | LagrangeProblem, constraints: Sequence[str] = (), *,
     return result
 
 
+def _faded(kkt: KKTGraph, runs: Any, accuracy: Accuracy, known: list[list[Raw]]) -> np.ndarray:
+    """Runs that failed where ∇L and the constraints are met only because f faded: |∂L/∂xᵢ|
+    below the floor (a hundred-millionth of ∇f's typical size at the starts), the constraints
+    met, yet Newton's steps do not shrink — far out on exp(−x²)·…, not at a critical point.
+    A run held off a known point by deflation (`known`, per row) ends near it: not faded."""
+    n, m = kkt.n, kkt.m
+    with np.errstate(all="ignore"):
+        F = np.abs(runs.last.F)
+        stationary = F[:, :n].max(axis=1, initial=0.0) <= accuracy.floor
+        feasible = runs.feasibility <= accuracy.tol if m else np.ones(len(F), bool)
+    faded = ~runs.converged & stationary & feasible & (accuracy.floor > 0)
+    for r in np.nonzero(faded)[0]:
+        x = runs.z[r, :n]
+        faded[r] = all(float(np.abs(x - p.x).max(initial=0.0)) > p.length for p in known[r])
+    return faded
+
+
 def _flat(kkt: KKTGraph, runs: Any, bounds: np.ndarray) -> list[int]:
     """Converged rows that only solve the equations by underflow: f (or a constraint's e − b)
-    is exactly 0 with an exactly zero gradient there, and stays exactly 0 nearby — far out,
+    is exactly 0 (or subnormal) with such a gradient there, and stays so nearby — far out,
     exp(-x²) or exp(x) = 0 hold in floating point, not in mathematics. (x⁴ at 0 is kept:
     it is not 0 beside 0; nor is x·y = 0 at the origin, which is not 0 along the diagonal.)"""
     n, m = kkt.n, kkt.m
     last = runs.last
     suspects = []
     for r in np.nonzero(runs.converged)[0]:
-        f_flat = last.f[r] == 0.0 and not np.any(last.gradient[r]) and not np.any(last.K[r, :n, :n])
-        e_flat = [k for k in range(m) if last.e[r, k] == bounds[r, k] and not np.any(last.jacobian[r, k])]
+        f_flat = _underflow(last.f[r]) and _underflow(last.gradient[r]) and _underflow(last.K[r, :n, :n])
+        e_flat = [k for k in range(m) if last.e[r, k] == bounds[r, k] and _underflow(last.jacobian[r, k])]
         if f_flat or e_flat:
             suspects.append((r, f_flat, e_flat))
     if not suspects:
@@ -313,9 +332,24 @@ def _flat(kkt: KKTGraph, runs: Any, bounds: np.ndarray) -> list[int]:
     flat = []
     for r, f_flat, e_flat in suspects:
         here = owners_array == r
-        if (f_flat and np.all(around.f[here] == 0.0)) or any(np.all(around.e[here, k] == bounds[r, k]) for k in e_flat):
+        if (f_flat and _underflow(around.f[here])) or any(np.all(around.e[here, k] == bounds[r, k]) for k in e_flat):
             flat.append(r)
     return flat
+
+
+def _round_scale(round_number: int, landed: list[int]) -> int:
+    """Which of ROUND_SCALES a round draws from: each in turn, except that once every scale was
+    tried, one whose runs all faded away is skipped while runs from another scale land somewhere
+    (on x·y·exp(−(x² + y²)/2) every start at ±10 or ±100 runs off to where f vanishes)."""
+    turn = round_number % len(ROUND_SCALES)
+    if round_number < len(ROUND_SCALES) or not any(landed):
+        return turn
+    return next(k % len(ROUND_SCALES) for k in range(turn, turn + len(ROUND_SCALES)) if landed[k % len(ROUND_SCALES)])
+
+
+def _underflow(values: Any) -> bool:
+    """Every value 0 or subnormal (below 2.2e-308): exp(−746)·38·7 is 1.3e-321, not a number to trust."""
+    return bool(np.all(np.abs(values) < np.finfo(np.float64).tiny))
 
 
 def _next_starts(problem: LagrangeProblem, kkt: KKTGraph, count: int, box: Mapping[str, tuple[float, float]],
@@ -354,12 +388,14 @@ class _Search:
         self.runs: list[RunInfo] = []
         self.length = 1.0   # typical size of a start, set by the first round
         self.started = 0
+        self.converged = 0  # runs that reached a critical point (new or not)
+        self.landed = [0] * len(ROUND_SCALES)   # per scale of the box: runs that did not fade away
         self.since_new = 0
-        self.quiet = [0] * len(sets)      # per set: starts since its last new point
+        self.quiet = [0.0] * len(sets)    # per set: starts since its last new point (faded runs weigh less)
         self.rounds = 0
         self.evaluations = 0
 
-    def round(self, starts: list[np.ndarray], *, deflate: bool) -> None:
+    def round(self, starts: list[np.ndarray], *, deflate: bool, scale: int = 0) -> None:
         """One batch: the given starts for each active set, in one Newton call."""
         owners = [k for k, X in enumerate(starts) for _ in range(len(X))]
         if not owners:
@@ -392,11 +428,14 @@ class _Search:
                 runs.converged[r] = False
                 runs.reasons[r] = "a critical point of this active set, outside the feasible set"
         new_any = False
+        faded = _faded(self.kkt, runs, self.accuracy, [self.found[k] for k in owners])
+        self.landed[scale] += int(np.sum(~faded))
         for r, k in enumerate(owners):
             self.runs.append(RunInfo(X[r], bool(runs.converged[r]), int(runs.iterations[r]), per_row,
                                      runs.reasons[r], k, self.rounds - 1))
             self.started += 1
             if runs.converged[r]:
+                self.converged += 1
                 n = self.kkt.n
                 raw = Raw(runs.z[r, :n].copy(), runs.z[r, n:n + self.kkt.m].copy(), float(runs.last.f[r]), k,
                           float(runs.residual[r]), int(runs.iterations[r]), bool(runs.singular[r]), runs.logs[r])
@@ -406,7 +445,10 @@ class _Search:
                     self.quiet[k] = 0
                     continue
             self.since_new += 1
-            self.quiet[k] += 1
+            # Once a critical point was found, a run that only ran off to where f fades (the
+            # tails of exp(−x²)) is weak evidence that nothing is left: from x·y·exp(−(x² + y²)/2)
+            # nearly every start at ±10 or ±100 does, while starts at ±2 still find new points.
+            self.quiet[k] += FADED_WEIGHT if faded[r] and self.converged else 1
         self.last_new = new_any
         mark_sets(self.kkt, [r for group in self.found for r in group], self.sets, self.accuracy)
 

@@ -157,6 +157,35 @@ def test_a_count_that_finds_more_points_than_newton_says_so():
     assert result.completeness.count == 14 and result.completeness.certified is False
 
 
+GAUSSIAN_PRODUCT = "x*y*exp(-(x**2+y**2)/2)"
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_every_critical_point_of_a_function_that_fades_away(seed):
+    # From most starts Newton runs off to where f vanishes; the starts near the origin must
+    # still be drawn until the saddle and both maxima are found (seed 2 also once ended at a
+    # subnormal f = 1e-321 near (38, 7), which is underflow, not a critical point).
+    result = solve(GAUSSIAN_PRODUCT, [], seed=seed)
+    assert rows(result) == [((-1.0, -1.0), "max"), ((-1.0, 1.0), "min"), ((0.0, 0.0), "saddle"),
+                            ((1.0, -1.0), "min"), ((1.0, 1.0), "max")]
+    for p in result.points:
+        assert p.f == pytest.approx({"max": math.exp(-1.0), "min": -math.exp(-1.0), "saddle": 0.0}[p.kind],
+                                    rel=1e-14, abs=1e-300)
+    assert result.completeness.saturated
+
+
+@pytest.mark.parametrize("round_number, landed, scale", [
+    (1, [0, 0, 0], 1), (2, [0, 5, 0], 2),          # every scale is tried once first
+    (3, [0, 5, 0], 1), (5, [0, 5, 0], 1),          # then a scale whose runs all faded is skipped
+    (3, [2, 5, 0], 0), (5, [2, 5, 0], 0),
+    (3, [0, 0, 0], 0), (4, [0, 0, 0], 1),          # nothing landed anywhere: the plain cycle
+])
+def test_rounds_skip_a_scale_whose_runs_all_faded(round_number, landed, scale):
+    from diffcli.extrema.solver import _round_scale
+
+    assert _round_scale(round_number, landed) == scale
+
+
 # --------------------------------------------------------------------------- 5. the three outcomes
 
 
