@@ -208,6 +208,20 @@ def _carried(primitive: Any, k: int, bound: Any, ans: Any, args: list[Any], attr
         return np.abs(carried) if carried is not None else np.zeros(shape_of(args[k]))
 
 
+def _normwise(primitive: Any, k: int, carried: Any, size: Any, ans: Any, args: list[Any],
+              attrs: dict[str, Any]) -> Any:
+    """The terms pulled back through an op computed by a factorisation (`Primitive.factorised`):
+    its rounding is relative to the whole result, so every entry gets the largest entry's size —
+    of the pullback at absolute values and of the pullback itself (the first can vanish where the
+    second does not: the 2×2 minors of |A| for a ±1 matrix A). det's Hessian at a nearly singular
+    A has entries that are exactly 0 and come out of the SVD as ±1e-16·‖A‖."""
+    rule = vjp_rule(primitive, k)
+    signed = None if rule is None else rule(size, ans, *args, **attrs)
+    largest = np.fmax(np.max(np.abs(carried), initial=0.0),
+                      0.0 if signed is None else np.max(np.abs(np.asarray(signed, dtype=np.float64)), initial=0.0))
+    return np.full(np.shape(carried), largest)
+
+
 def term_sizes(graph: Graph, values: list[Any], seeds: Mapping[int, Any], wrt: list[str]) -> dict[str, Any]:
     """The size of the derivative's terms: for each variable, Σ over the chain rule's terms of
     |seed·∂·…·∂| — the reverse sweep run on absolute values (None where nothing flows).
@@ -234,11 +248,13 @@ def term_sizes(graph: Graph, values: list[Any], seeds: Mapping[int, Any], wrt: l
             size, op = sizes[node], graph.ops[node]
             if size is None or op in ("var", "const") or not PRIMITIVES[op].differentiable:
                 continue
-            args = [values[j] for j in graph.inputs[node]]
+            args, primitive, attrs = [values[j] for j in graph.inputs[node]], PRIMITIVES[op], dict(graph.attrs[node])
             for k, parent in enumerate(graph.inputs[node]):
                 if relevant[parent]:
-                    term = unbroadcast(_carried(PRIMITIVES[op], k, size, values[node], args,
-                                                dict(graph.attrs[node])), args[k])
+                    term = _carried(primitive, k, size, values[node], args, attrs)
+                    if primitive.factorised:
+                        term = _normwise(primitive, k, term, size, values[node], args, attrs)
+                    term = unbroadcast(term, args[k])
                     sizes[parent] = term if sizes[parent] is None else sizes[parent] + term
     return {name: sizes[graph.variables[name]] if name in graph.variables else None for name in wrt}
 

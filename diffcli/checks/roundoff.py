@@ -8,7 +8,10 @@ first-order running error bound measures exactly that: in units of the unit roun
     E(input) = 0,   E(constant c) = |c| (0 for whole numbers, which are exact),
     E(op(a₁..aₖ)) = Σₖ |∂op/∂aₖ| · E(aₖ) + |op(a₁..aₖ)| + 2⁻¹⁰²¹,
 
-so |computed − exact| ≲ u·E. The last term is underflow (a result below 2⁻¹⁰²² is rounded
+so |computed − exact| ≲ u·E — with each partial taken at the computed arguments and at the ends
+of their error intervals a ± u·E(a) (`_moved`), which keeps the second-order term where the
+first-order one is 0: log(1 + y²) rounds to 0 at y = 1e-12, off by u, and its square is off by
+u², not 0 (for a product, E(a·b) gains e_a·e_b). The last term is underflow (a result below 2⁻¹⁰²² is rounded
 to a multiple of 2⁻¹⁰⁷⁴ = u·2⁻¹⁰²¹): negligible, unless a later op multiplies it by
 something huge — as the quotient rule's −(f/g)/g does for f/exp(x) at x = 470, where AD
 loses the whole term and its error bound must say so. The partial derivatives come from the op table (the same
@@ -53,6 +56,28 @@ def _times(factor: Any, scale: Any) -> Any:
         0.0 if scale == 0 else product)
 
 
+def _moved(primitive: Any, args: list[Any], scales: list[Any]) -> list[tuple[Any, list[Any]]]:
+    """The op's value and arguments with every argument moved by its rounding-error bound u·E, one
+    way and the other: (ans, args) at the two ends of the interval the exact arguments lie in
+    ([] when every argument is exact).
+
+    A partial taken at these ends as well as at the computed point bounds the rounding to second
+    order (the mean value theorem: |op(a + δ) − op(a)| ≤ max |∂op| over [a − δ, a + δ] · |δ|, and
+    a partial monotone in |a| — a product's, a power's — is largest at an end). That matters
+    where the partial is 0 at the computed point only: log(1 + y²) is 0 at y = 1e-12 with an
+    error of u, and its square, 0 to first order (2·0·u), is off by u². Elsewhere the partial
+    moves by a relative O(u·E/|a|): the bound widens by that share, nothing.
+    """
+    if all(np.all(np.equal(scale, 0.0)) for scale in scales):
+        return []
+    steps = [UNIT_ROUNDOFF * np.nan_to_num(np.asarray(scale, dtype=np.float64), nan=np.inf) for scale in scales]
+    ends = []
+    for direction in (1.0, -1.0):
+        moved = [np.add(a, direction * step) for a, step in zip(args, steps)]
+        ends.append((primitive.impl(*moved), moved))
+    return ends
+
+
 def error_scale(graph: Graph, values: list[Any], root: int) -> Any:
     """E(root): the first-order rounding-error scale of `values[root]` (in units of u)."""
     return error_scales(graph, values, [root])[root]
@@ -92,10 +117,14 @@ def error_scales(graph: Graph, values: list[Any], roots: list[int], underflow: b
                     scales[node] = scales[node][()]
             elif primitive.partials is not None:
                 total = np.abs(value) + floor
+                moved = _moved(primitive, args, incoming)
                 for k, rule in enumerate(primitive.partials):
                     if rule is None:
                         continue
-                    total = total + _times(_magnitude(rule(value, *args)), incoming[k])
+                    partial = _magnitude(rule(value, *args))
+                    for moved_value, moved_args in moved:
+                        partial = np.fmax(partial, _magnitude(rule(moved_value, *moved_args)))
+                    total = total + _times(partial, incoming[k])
                 scales[node] = total
             elif primitive.differentiable:
                 # A structural op: push E through its tangent map at the absolute values,

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from diffcli.ad.evaluate import evaluate
 from diffcli.ad.forward import gradient_forward
-from diffcli.ad.lost import Watch, losses
+from diffcli.ad.lost import Watch, losses, term_sizes
 from diffcli.ad.parse import parse
 from diffcli.ad.reverse import adjoint_sweep, gradient_reverse, variable_adjoints
 from diffcli.ad.problem import make_problem
@@ -123,3 +123,18 @@ def test_a_wrong_reverse_gradient_is_never_silent(degree, coefficient, x, numera
         assert found, f"reverse is off by {reverse_error:.2g} and nothing was reported"
     if found:  # and no false alarm: what is reported is really off
         assert reverse_error > 1e-9
+
+
+@pytest.mark.parametrize("matrix, size", [
+    ([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]], 12.0),  # adj(A) is [[-3, 6, -3], [6, -12, 6], [-3, 6, -3]]
+    ([[1.0, -1.0, 1.0, 1.0], [1.0, 1.0, -1.0, 1.0], [1.0, 1.0, 1.0, -1.0], [-1.0, 1.0, 1.0, 1.0]], 4.0),
+])
+def test_terms_through_a_factorisation_are_normwise(matrix, size):
+    """det(A) is computed through a factorisation: each entry of its gradient adj(A)ᵀ is rounded
+    relative to the largest, so every term has the largest size — also for a ±1 matrix, whose |A|
+    (all ones, rank 1) has an adjugate of 0 where A's entries are ±4."""
+    graph = parse("det(A)")
+    values = evaluate(graph, {"A": np.array(matrix)})
+    sizes = term_sizes(graph, values, {graph.outputs[0]: 1.0}, ["A"])["A"]
+    assert np.shape(sizes) == np.shape(matrix) and np.all(sizes == sizes[0, 0])
+    assert sizes[0, 0] == pytest.approx(size, rel=1e-14)  # by an SVD: 12.000000000000018

@@ -132,6 +132,9 @@ def _formulas():
 @example(formula="3*cos(x/(1+y*y))", x=1e-9, y=1.4e-305)  # ∂/∂y is 17 subnormal spacings: AD's 18 is rounding
 @example(formula="log(1 + (((x)**3 - (x - y)))*(((x)**3 - (x - y))))", x=2.0**-52, y=2.0**-52)  # SymPy's 30 digits cancelled
 @example(formula="y", x=1.16, y=2.2250738585e-313)  # central's step is subnormal: 1/step overflowed, 0·inf
+@example(formula="sin(log(1 + y*y)**3)", x=0.0, y=1e-12)  # log(1 + y²) rounds to 0: its square is off by u², not 0
+@example(formula="log(1 + (2/(1+x*x) * log(1 + y*y))**2)", x=0.3, y=1e-9)  # … a product's error is e_a·e_b there
+@example(formula="log(1 + log(1 + x*x)**2)", x=1e-9, y=0.0)
 def test_ordinary_formulas_raise_no_false_alarm(formula, x, y):
     """False alarms are defects too: at ordinary points every method agrees within what it promises."""
     assume("x" in formula or "y" in formula)
@@ -140,6 +143,19 @@ def test_ordinary_formulas_raise_no_false_alarm(formula, x, y):
     assume(not comparison.kinks)
     assert comparison.disagreement is None, (formula, x, y, {
         name: (m.result, m.extra.get("error_estimate")) for name, m in comparison.methods.items()})
+
+
+def test_a_factorisation_rounds_relative_to_the_whole_matrix():
+    """det's Hessian at a nearly singular A: the entries for two entries of one row are exactly 0
+    (det is linear in each row), and the SVD behind AD's adjugate gives them as ±4e-16 — rounding
+    relative to ‖A‖, which the terms' size of a factorised op now says (`Primitive.factorised`)."""
+    matrix = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.00000000000001]])
+    derivative = compare("hessian", make_problem("det(A)", {"A": matrix}), ("reverse", "central", "symbolic"))
+    comparison = derivative.comparison
+    assert comparison.disagreement is None and comparison.warnings == []
+    ad = np.asarray(comparison.methods["forward-over-reverse"].result, dtype=np.float64)
+    assert np.asarray(comparison.methods["symbolic"].result, dtype=np.float64)[0].tolist() == [0, 0, 0, 0, 9.00000000000001, -8, 0, -6, 5]
+    assert 0 < np.max(np.abs(ad - np.asarray(comparison.methods["symbolic"].result, dtype=np.float64))) < 1e-14
 
 
 @pytest.mark.parametrize("kind, options", [

@@ -110,6 +110,36 @@ def test_the_scale_bounds_the_real_rounding_error(expr, x):
         assert abs(values[root] - truth) <= 4 * UNIT_ROUNDOFF * scale + 1e-300, (expr, x, values[root], truth, scale)
 
 
+@pytest.mark.parametrize("expr", ["log(1 + x*x)**2", "log(1 + x*x)*log(1 + x*x)", "log(1 + x*x)**3"])
+def test_a_value_rounded_to_zero_keeps_its_second_order_error(expr):
+    """log(1 + x²) is 0 at x = 1e-12 (1 + 1e-24 rounds to 1) with an error bound of u; to first order
+    its square is exact (2·0·u), but it is off by (1e-24)², and the derivative of its cube is 0 for
+    SymPy's 6e-60. E holds the second-order term: for the square 2u (u², twice, in units of u)."""
+    import sympy as sp
+
+    from diffcli.checks.symbolic import to_sympy
+
+    graph = parse(expr)
+    derivative, (node,) = gradient_graph(graph, {"x": 1.0}, ["x"])
+    scales = []
+    for g, root in ((graph, graph.outputs[0]), (derivative, node)):
+        values = evaluate(g, {"x": np.float64(1e-12)}, upto=[root])
+        (exact,), symbols = to_sympy(g, [root])
+        truth = float(sp.N(exact.subs(symbols["x"], sp.Rational(1e-12)), 40))
+        scales.append(error_scale(g, values, root))
+        assert abs(values[root] - truth) <= UNIT_ROUNDOFF * scales[-1], (expr, values[root], truth, scales[-1])
+    if "**3" not in expr:
+        assert math.isclose(scales[0], 2 * UNIT_ROUNDOFF, rel_tol=1e-14)
+
+
+def test_the_second_order_term_is_negligible_away_from_zeros():
+    """(x² + 1)³ at x = 0.5: the first-order bound is 575/64 = 8.984375; the partials taken at the
+    ends of their arguments' error intervals add a relative 4e-16 to it."""
+    graph = parse("(x*x + 1)**3")
+    scale = error_scale(graph, evaluate(graph, {"x": np.float64(0.5)}), graph.outputs[0])
+    assert 8.984375 < scale <= 8.984375 * (1 + 1e-15)
+
+
 def test_the_scale_is_the_size_of_the_terms_not_of_the_result():
     graph = parse("(x + 1) - x")
     big = evaluate(graph, {"x": np.float64(1e8)})

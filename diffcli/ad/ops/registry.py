@@ -66,6 +66,10 @@ class Primitive:
       (x*1, x+0, x**1), `absorbing`: a constant that, as either argument, makes the
       result zero (the chain rule's strong product 0·∞ = 0), `involution`: op(op(x)) = x —
       the identities the tape folds;
+    * `factorised`: computed through a matrix factorisation (LU, SVD), as are its derivative
+      maps: each entry's rounding is relative to the whole result's size (and grows with the
+      matrix's condition), not to the entry — det's Hessian has exact zeros that come out as
+      ±u·‖A‖, and the size of a derivative's terms must say so (`ad.lost.term_sizes`);
     * `result_size(*args)`: for ops whose result can have far more entries than their
       inputs (broadcasting, outer, @), its number of entries, so evaluation can refuse a
       huge tensor before making it.
@@ -98,6 +102,7 @@ class Primitive:
     absorbing: float | None = None
     involution: bool = False
     result_size: Callable[..., int] | None = None
+    factorised: bool = False
 
     def is_linear_in(self, k: int) -> bool:
         """Whether the op is linear in argument k (its JVP there is the op itself)."""

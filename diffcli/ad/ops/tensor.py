@@ -268,7 +268,7 @@ register(Primitive(
     description="norm(x): the Euclidean (Frobenius) norm",
 ))
 register(Primitive(
-    name="det", impl=kernels.det,
+    name="det", impl=kernels.det, factorised=True,
     jvps=(lambda t, ans, a: trace(matmul(adjugate(a), t)),),
     vjps=(lambda g, ans, a: mul(g, transpose(adjugate(a))),),
     to_sympy=lambda sp, a: _sympy_matrix(sp, a).det(),
@@ -278,7 +278,7 @@ register(Primitive(
 # an op of its own, computed exactly (no division by det), so det's Hessian is right also
 # at a singular A. The transpose of T ↦ d adj(A)[T] is G ↦ d adj(Aᵀ)[G].
 register(Primitive(
-    name="adjugate", impl=kernels.adjugate,
+    name="adjugate", impl=kernels.adjugate, factorised=True,
     jvps=(lambda t, ans, a: adjugate_derivative(a, t),),
     vjps=(lambda g, ans, a: adjugate_derivative(transpose(a), g),),
     to_sympy=lambda sp, a: np.array(_sympy_matrix(sp, a).adjugate().tolist(), dtype=object),
@@ -309,14 +309,14 @@ def _adjugate_second_vjp(g: Any, ans: Any, a: Any, t: Any) -> Any:
 
 
 register(Primitive(
-    name="adjugate_derivative", impl=kernels.adjugate_derivative, linear=(1,),
+    name="adjugate_derivative", impl=kernels.adjugate_derivative, factorised=True, linear=(1,),
     jvps=(_adjugate_second_jvp, None),
     vjps=(_adjugate_second_vjp, lambda g, ans, a, t: adjugate_derivative(transpose(a), g)),
     to_sympy=lambda sp, a, t: _epsilon_derivative(
         sp, lambda m: np.array(sp.Matrix(m.tolist()).adjugate().tolist(), dtype=object), a, (t,)),
 ))
 register(Primitive(
-    name="logdet", impl=kernels.logdet,
+    name="logdet", impl=kernels.logdet, factorised=True,
     jvps=(lambda t, ans, a: trace(matmul(inv(a), t)),),
     vjps=(lambda g, ans, a: mul(g, transpose(inv(a))),),
     domain=domains.linalg_domain("logdet"),
@@ -324,7 +324,7 @@ register(Primitive(
     description="logdet(A) = log det(A), for det(A) > 0; its gradient is A⁻ᵀ",
 ))
 register(Primitive(
-    name="inv", impl=kernels.inv,
+    name="inv", impl=kernels.inv, factorised=True,
     jvps=(lambda t, ans, a: neg(matmul(matmul(ans, t), ans)),),
     vjps=(lambda g, ans, a: neg(matmul(matmul(transpose(ans), g), transpose(ans))),),
     domain=domains.linalg_domain("inv"),
