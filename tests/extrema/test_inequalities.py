@@ -70,23 +70,21 @@ def test_a_half_plane_minimum():
     assert result.bounded is False
 
 
-def test_an_empty_convex_feasible_set_is_proved_in_one_line(cli):
+@pytest.mark.parametrize("objective, constraints, said", [
     # the line x + y = -1 is 1/√2 from 0, the disk has radius √0.1: both convex, so a weighted
     # sum of the two violations that is positive everywhere proves the set empty
-    result = cli("lagrange", "x**2 + y**2", "-s", "x + y <= -1", "-s", "x**2 + y**2 <= 0.1")
-    assert result.exit_code == 1 and result.stderr.count("\n") == 1
-    assert re.fullmatch(r"diffcli: error: no feasible point found from 160 starts: the feasible set is empty "
-                        r"\(proved: the constraints are convex and a positive combination of them is violated "
-                        r"everywhere; smallest relative violation 0\.4 at x=-0\.29\d+, y=-0\.30\d+\)\n", result.stderr)
-
-
-def test_an_empty_non_convex_feasible_set_is_only_said_to_look_empty(cli):
+    ("x**2 + y**2", ["x + y <= -1", "x**2 + y**2 <= 0.1"],
+     r"the feasible set is empty \(proved: the constraints are convex and a positive combination of them is "
+     r"violated everywhere; smallest relative violation 0\.4 at x=-0\.29\d+, y=-0\.30\d+\)"),
     # x² ≥ 1 + y² ≥ 1 against x² ≤ 0.5: empty, but x² − y² ≥ 1 is not convex, so 160 failed starts are no proof
-    result = cli("lagrange", "x + y", "-s", "x**2 - y**2 >= 1", "-s", "x**2 + y**2 <= 0.5")
+    ("x + y", ["x**2 - y**2 >= 1", "x**2 + y**2 <= 0.5"],
+     r"the feasible set looks empty \(smallest relative violation .+ at x=.+\); not proved, since "
+     r"'x\*\*2 - y\*\*2 >= 1' is not an affine or convex quadratic constraint"),
+])
+def test_an_empty_feasible_set_is_one_line_and_proved_only_when_convex(cli, objective, constraints, said):
+    result = cli("lagrange", objective, *(part for c in constraints for part in ("-s", c)))
     assert result.exit_code == 1 and result.stderr.count("\n") == 1
-    assert re.fullmatch(r"diffcli: error: no feasible point found from 160 starts: the feasible set looks empty "
-                        r"\(smallest relative violation .+ at x=.+\); not proved, since 'x\*\*2 - y\*\*2 >= 1' "
-                        r"is not an affine or convex quadratic constraint\n", result.stderr)
+    assert re.fullmatch(rf"diffcli: error: no feasible point found from 160 starts: {said}\n", result.stderr)
 
 
 def test_a_tiny_feasible_region_is_found():
