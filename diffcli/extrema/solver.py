@@ -561,14 +561,26 @@ def _raise_no_candidate(problem: LagrangeProblem, kkt: KKTGraph, search: _Search
             raise NoCandidate(f"no critical point found: f or a constraint is not finite at all {starts} starts "
                               "(outside the domain, or overflow; choose --start or --box inside the domain)", result)
         best = int(np.argmin(np.where(finite, violation, np.inf)))
-        what = "the feasible set is empty" if problem.has_inequalities else "the constraints look contradictory"
-        raise NoCandidate(f"no feasible point found from {starts} starts: {what} (smallest relative violation "
-                          f"{violation[best]:.3g} at {format_point(problem, points[best])})", result)
+        raise NoCandidate(_empty_message(problem, kkt, starts, points[best], violation[best]), result)
     where = "" if not problem.m else \
         f" on the constraint set, which is not empty (e.g. {format_point(problem, points[int(np.argmax(ok))])})"
     if result.completeness.count == 0:
         raise NoCandidate(f"f has no critical point{where}: SymPy finds no real solution of ∇L = 0", result)
     raise NoCandidate(f"no critical point found from {starts} starts{where}; f may have none there", result)
+
+
+def _empty_message(problem: LagrangeProblem, kkt: KKTGraph, starts: int, x: np.ndarray, violation: float) -> str:
+    """No start reached the feasible set: "empty" only with a proof (`emptiness`), else what it looks like."""
+    from diffcli.extrema.emptiness import prove_empty
+
+    found = f"no feasible point found from {starts} starts"
+    where = f"smallest relative violation {violation:.3g} at {format_point(problem, x)}"
+    emptiness = prove_empty(problem, kkt, x)
+    if emptiness.proved:
+        return (f"{found}: the feasible set is empty (proved: the constraints are convex and a positive "
+                f"combination of them is violated everywhere; {where})")
+    what = "the feasible set looks empty" if problem.has_inequalities else "the constraints look contradictory"
+    return f"{found}: {what} ({where}); not proved, since {emptiness.reason}"
 
 
 def format_point(problem: LagrangeProblem, x: np.ndarray, digits: int = 6) -> str:

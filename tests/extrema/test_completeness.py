@@ -205,7 +205,7 @@ def test_without_a_count_the_message_says_none_was_found():
 
 
 def test_an_empty_set_is_contradictory():
-    with pytest.raises(NoCandidate, match="the constraints look contradictory"):
+    with pytest.raises(NoCandidate, match=r"the constraints look contradictory \(.*\); not proved, since "):
         solve("x + y", ["x**2 + y**2 = -1"])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -69,10 +70,28 @@ def test_a_half_plane_minimum():
     assert result.bounded is False
 
 
-def test_an_empty_feasible_set_is_one_line(cli):
-    result = cli("lagrange", "x**2 + y**2", "-s", "x + y <= -1", "-s", "x**2 + y**2 <= 0.1")
-    assert result.exit_code == 1
-    assert result.stderr.count("\n") == 1 and "the feasible set is empty" in result.stderr
+@pytest.mark.parametrize("objective, constraints, said", [
+    # the line x + y = -1 is 1/√2 from 0, the disk has radius √0.1: both convex, so a weighted
+    # sum of the two violations that is positive everywhere proves the set empty
+    ("x**2 + y**2", ["x + y <= -1", "x**2 + y**2 <= 0.1"],
+     r"the feasible set is empty \(proved: the constraints are convex and a positive combination of them is "
+     r"violated everywhere; smallest relative violation 0\.4 at x=-0\.29\d+, y=-0\.30\d+\)"),
+    # x² ≥ 1 + y² ≥ 1 against x² ≤ 0.5: empty, but x² − y² ≥ 1 is not convex, so 160 failed starts are no proof
+    ("x + y", ["x**2 - y**2 >= 1", "x**2 + y**2 <= 0.5"],
+     r"the feasible set looks empty \(smallest relative violation .+ at x=.+\); not proved, since "
+     r"'x\*\*2 - y\*\*2 >= 1' is not an affine or convex quadratic constraint"),
+])
+def test_an_empty_feasible_set_is_one_line_and_proved_only_when_convex(cli, objective, constraints, said):
+    result = cli("lagrange", objective, *(part for c in constraints for part in ("-s", c)))
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert re.fullmatch(rf"diffcli: error: no feasible point found from 160 starts: {said}\n", result.stderr)
+
+
+def test_a_tiny_feasible_region_is_found():
+    # a half disk of radius 1e-3 around (3, 3): f = x² + y² is smallest, 18, at its centre
+    result = solve("x**2 + y**2", ["(x-3)**2 + (y-3)**2 <= 1e-6", "x + y >= 6"])
+    low = result.points[result.min]
+    assert tuple(low.x) == (3.0, 3.0) and low.f == 18.0 and low.kind == "min"
 
 
 def test_double_equals_is_an_equality():
@@ -123,7 +142,8 @@ def test_mixed_equality_and_inequality():
 
 
 def test_infeasible_mixed_constraints():
-    with pytest.raises(MathError, match="the feasible set is empty"):
+    with pytest.raises(MathError, match="the feasible set looks empty .*; not proved, since 'x\\*\\*2 \\+ y\\*\\*2 = 1' "
+                                        "is not an affine or convex quadratic constraint$"):
         solve("x + y", ["x**2 + y**2 = 1", "x >= 2"])
 
 

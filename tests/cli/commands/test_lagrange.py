@@ -120,7 +120,7 @@ def test_bad_input_is_one_line_and_exit_2(cli, args, message):
 def test_contradictory_constraints_exit_1_with_the_best_residual(cli):
     result = cli("lagrange", "x + y", "-s", "x + y = 1", "-s", "x + y = 2", "--starts", "4")
     assert result.exit_code == 1
-    assert "no feasible point found from" in result.stderr and "the constraints look contradictory" in result.stderr
+    assert "no feasible point found from" in result.stderr and "the feasible set is empty (proved: " in result.stderr
 
 
 def test_non_smooth_objective_warns_on_stderr_only(cli):
