@@ -104,7 +104,7 @@ def _derivative_rounding(task: Task, sweeps: _Sweeps) -> np.ndarray:
     is made of, and their derivatives). Zeros past `MAX_ROUNDING_NODES`: no bound, as before."""
     graph, seeds = sweeps.graph, sweeps.seeds
     if len(seeds) > 1 and len(seeds) * len(graph) > MAX_ROUNDING_NODES:
-        return np.zeros(len(seeds) * task.n)
+        return np.zeros((len(seeds), task.n))
     from diffcli.ad.reverse import gradient_graph
 
     rows = []
@@ -115,7 +115,7 @@ def _derivative_rounding(task: Task, sweeps: _Sweeps) -> np.ndarray:
             scales = error_scales(row_graph, values, nodes, underflow=False)
             rows.append(UNIT_ROUNDOFF * flatten([np.broadcast_to(scales[node], np.shape(task.point[name]))
                                                  for node, name in zip(nodes, task.wrt)]))
-    return np.concatenate(rows)
+    return np.array(rows).reshape(len(seeds), task.n)
 
 
 def _vector(m: Any, task: Task) -> np.ndarray:
@@ -193,8 +193,8 @@ def _scales(task: Task) -> tuple[np.ndarray, np.ndarray] | None:
     if sweeps is None:
         return None
     graph, values, outputs = sweeps.graph, sweeps.values, sweeps.outputs
-    rows = np.array([_row(graph, values, seed, task) for seed in sweeps.seeds])
-    sizes = rows + ROUNDINGS * _derivative_rounding(task, sweeps).reshape(rows.shape)
+    rows = np.array([_row(graph, values, seed, task) for seed in sweeps.seeds]).reshape(len(sweeps.seeds), task.n)
+    sizes = rows + ROUNDINGS * _derivative_rounding(task, sweeps)
     if task.kind == "jvp":
         sizes = sizes @ np.abs(flatten([task.direction[n] for n in task.wrt]))
     with np.errstate(all="ignore"):
