@@ -48,7 +48,7 @@ UNDERFLOWED = SMALLEST_NORMAL
 MAX_SWEEPS = 400
 # The rounding bound of a row builds the row's graph (a reverse sweep in graph mode): past this many
 # nodes of rows × graph, no rounding bound (only the terms').
-MAX_ROUNDING_NODES = 200_000
+MAX_ROUNDING_NODES = 1_500
 
 
 def disagreements(results: dict[str, Any], reference: str | None, task: Task) -> str | None:
