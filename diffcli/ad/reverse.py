@@ -149,19 +149,23 @@ def gradient_reverse(graph: Graph, point: Point, wrt: list[str], output: int = 0
 
 
 def gradient_graph(graph: Graph, point: Point, wrt: list[str], output: int = 0,
-                   max_nodes: int | None = None) -> tuple[Graph, list[int]]:
+                   max_nodes: int | None = None, seeds: Mapping[int, Any] | None = None) -> tuple[Graph, list[int]]:
     """The gradient of output `output` as a new graph, built by the reverse sweep in graph mode.
 
     The returned graph extends `graph`; its outputs are the gradient nodes, one per
     variable in `wrt` (a constant zero node where the output does not depend on it).
     `point` fixes shapes and the branch structure is kept symbolic (`where`).
     `max_nodes` bounds the result (`tape.DerivativeTooLarge` beyond it).
+    `seeds` ({node: cotangent}, in place of ones on output `output`): the graph of a
+    vector-Jacobian product — one row of a Jacobian for a unit seed.
     """
     values = evaluate(graph, point)
     tape = Tape(graph.copy(), values, max_nodes)
     refs = tape.refs()
-    root = graph.outputs[output]
-    adjoints = adjoint_sweep(graph, refs, {root: tape.constant(ones_like(values[root]))}, wrt)
+    if seeds is None:
+        root = graph.outputs[output]
+        seeds = {root: ones_like(values[root])}
+    adjoints = adjoint_sweep(graph, refs, {node: tape.constant(seed) for node, seed in seeds.items()}, wrt)
     result_graph = tape.graph
     outputs = []
     for name in wrt:

@@ -10,8 +10,9 @@ it is small (2.8e-188 for 2.76e-190 is within any absolute tolerance).
 * an AD method (and the complex step) against the size of the derivative's *terms*
   (`ad.lost.term_sizes`: the chain rule's products summed in absolute value), not the
   derivative itself, which may cancel to nearly nothing while its rounding errors stay the
-  size of the terms; beyond `TERMS` of that — and, for a gradient, beyond 100 times the
-  first-order rounding bound of the values it is made of (`roundoff`) — it is not rounding;
+  size of the terms; beyond `TERMS` of that — and beyond 100 times the first- and
+  second-order rounding bound of the values it is made of (`roundoff` over the graph of each
+  row's reverse sweep) — it is not rounding;
 * central differences against `ESTIMATES` times their own error estimate and the rounding
   of the function values they difference (`roundoff.error_scales`), plus the same share of
   the terms.
@@ -22,6 +23,7 @@ the methods are not expected to agree: nothing is added there.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,6 +46,9 @@ ESTIMATES = 10.0  # central differences: beyond this many of their own error est
 UNDERFLOWED = SMALLEST_NORMAL
 # The term sizes of a Jacobian or Hessian take a sweep per row: past this many rows, no check.
 MAX_SWEEPS = 400
+# The rounding bound of a row builds the row's graph (a reverse sweep in graph mode): past this many
+# nodes of rows × graph, no rounding bound (only the terms').
+MAX_ROUNDING_NODES = 1_500
 
 
 def disagreements(results: dict[str, Any], reference: str | None, task: Task) -> str | None:
@@ -64,7 +69,6 @@ def disagreements(results: dict[str, Any], reference: str | None, task: Task) ->
     if scales is None:
         return None
     sizes, rounding = scales
-    sizes = sizes + ROUNDINGS * _derivative_rounding(task, truth.shape)
     reference_slack = _slack(results[reference], rounding, truth.shape)
     far, largest, absolute = [], 0.0, 0.0  # the largest relative difference (absolute where the reference is 0)
     for m in others:
@@ -89,21 +93,29 @@ def disagreements(results: dict[str, Any], reference: str | None, task: Task) ->
     return f"{names} {verb} from {reference} by {by} at this point, far beyond rounding; one of them is wrong here"
 
 
-def _derivative_rounding(task: Task, shape: tuple[int, ...]) -> np.ndarray:
-    """u·E of the reverse-mode gradient, entry by entry (`roundoff.error_scales` over its graph, without
-    the underflow term): the rounding of the values the derivative is made of, which the terms'
-    size does not see — log(1 + x²) is log(1) = 0 at x = 1e-10, and so is AD's derivative
-    of log(1 + log(1 + x²)²) there, for SymPy's 4e-30. Zeros for the other kinds."""
-    if task.kind != "gradient":
-        return np.zeros(shape)
+def _derivative_rounding(task: Task, sweeps: _Sweeps) -> np.ndarray:
+    """u·E of every entry of the derivative, row by row: `roundoff.error_scales` (without the
+    underflow term) over the graph of each row's reverse sweep (`gradient_graph` from the row's
+    seeds) — the rounding of the values the derivative is made of, which the terms' size does
+    not see: log(1 + x²) is log(1) = 0 at x = 1e-10, and so is AD's derivative of
+    log(1 + log(1 + x²)²) there, for SymPy's 4e-30; 1 − cos(x)² is 0 at x = 1e-9, and so is the
+    Hessian of cos(x)/(1 + cos(x)²) but for the terms it multiplies. A Hessian row is the reverse
+    sweep over the gradient graph (reverse over reverse: the values AD's forward over reverse
+    is made of, and their derivatives). Zeros past `MAX_ROUNDING_NODES`: no bound, as before."""
+    graph, seeds = sweeps.graph, sweeps.seeds
+    if len(seeds) > 1 and len(seeds) * len(graph) > MAX_ROUNDING_NODES:
+        return np.zeros((len(seeds), task.n))
     from diffcli.ad.reverse import gradient_graph
 
-    graph, nodes = gradient_graph(task.graph, task.point, task.wrt)
-    values = evaluate(graph, task.point, upto=nodes)
+    rows = []
     with np.errstate(all="ignore"):
-        scales = error_scales(graph, values, nodes, underflow=False)
-        return UNIT_ROUNDOFF * flatten([np.broadcast_to(scales[node], np.shape(task.point[name]))
-                                        for node, name in zip(nodes, task.wrt)])
+        for seed in seeds:
+            row_graph, nodes = gradient_graph(graph, task.point, task.wrt, seeds=seed)
+            values = evaluate(row_graph, task.point, upto=nodes)
+            scales = error_scales(row_graph, values, nodes, underflow=False)
+            rows.append(UNIT_ROUNDOFF * flatten([np.broadcast_to(scales[node], np.shape(task.point[name]))
+                                                 for node, name in zip(nodes, task.wrt)]))
+    return np.array(rows).reshape(len(seeds), task.n)
 
 
 def _vector(m: Any, task: Task) -> np.ndarray:
@@ -135,40 +147,60 @@ def _slack(m: Any, rounding: np.ndarray, shape: tuple[int, ...]) -> np.ndarray |
     return ESTIMATES * (estimate + noise)
 
 
-def _scales(task: Task) -> tuple[np.ndarray, np.ndarray] | None:
-    """The size of the terms of each entry of the task's derivative (flattened like its result),
-    and u·E of each output entry of the function whose differences central differences take."""
-    graph, values, wrt = task.graph, task.values, task.wrt
+@dataclass
+class _Sweeps:
+    """The reverse sweeps whose results are the rows of a derivative: over `graph` (f's, or for a
+    Hessian its gradient graph) at `values`, one sweep per entry of `seeds`. `outputs`: the nodes
+    whose values central differences difference."""
+
+    graph: Any
+    values: list[Any]
+    outputs: list[int]
+    seeds: list[dict[int, Any]]
+
+
+def _sweeps(task: Task) -> _Sweeps | None:
+    """The task's rows as sweeps (None: a kind without rows, or more rows than `MAX_SWEEPS`)."""
+    graph, values = task.graph, task.values
     outputs = graph.outputs
     if task.kind == "gradient":
-        sizes = _row(graph, values, {outputs[0]: np.float64(1.0)}, task)
-    elif task.kind == "vjp":
+        return _Sweeps(graph, values, outputs, [{outputs[0]: np.float64(1.0)}])
+    if task.kind == "vjp":
         from diffcli.ad.reverse import cotangent_seeds
 
-        sizes = _row(graph, values, cotangent_seeds(graph, values, task.cotangent), task)
-    elif task.kind in ("jacobian", "jvp"):
-        if task.m > MAX_SWEEPS:
-            return None
-        rows = np.array([_row(graph, values, {output: unit(np.shape(values[output]), k)}, task)
-                         for output in outputs for k in range(int(np.size(values[output])))]).reshape(task.m, task.n)
-        sizes = rows.ravel() if task.kind == "jacobian" else rows @ np.abs(flatten([task.direction[n] for n in wrt]))
-    elif task.kind == "hessian":
+        return _Sweeps(graph, values, outputs, [cotangent_seeds(graph, values, task.cotangent)])
+    if task.kind == "hessian":
         if task.n > MAX_SWEEPS:
             return None
         from diffcli.ad.reverse import gradient_graph
 
         # Central differences of a Hessian difference the reverse-mode gradient: its graph is the function.
-        graph, outputs = gradient_graph(graph, task.point, wrt)
+        graph, outputs = gradient_graph(graph, task.point, task.wrt)
         values = evaluate(graph, task.point, upto=outputs)
-        # one sweep per entry of ∇f (a vector variable's gradient node is a vector): one Hessian row each
-        sizes = flatten([_row(graph, values, {node: unit(np.shape(values[node]), k)}, task)
-                                for node in outputs for k in range(int(np.size(values[node])))])
-    else:
+    elif task.kind not in ("jacobian", "jvp") or task.m > MAX_SWEEPS:
         return None
+    # one sweep per output entry (a vector variable's gradient node is a vector): one row each
+    return _Sweeps(graph, values, outputs, [{node: unit(np.shape(values[node]), k)}
+                                            for node in outputs for k in range(int(np.size(values[node])))])
+
+
+def _scales(task: Task) -> tuple[np.ndarray, np.ndarray] | None:
+    """The scale each entry of the task's derivative (flattened like its result) may be off by
+    `TERMS` of: the size of its terms (`ad.lost.term_sizes`) plus `ROUNDINGS` times the rounding
+    of the values it is made of; and u·E of each output entry of the function whose differences
+    central differences take."""
+    sweeps = _sweeps(task)
+    if sweeps is None:
+        return None
+    graph, values, outputs = sweeps.graph, sweeps.values, sweeps.outputs
+    rows = np.array([_row(graph, values, seed, task) for seed in sweeps.seeds]).reshape(len(sweeps.seeds), task.n)
+    sizes = rows + ROUNDINGS * _derivative_rounding(task, sweeps)
+    if task.kind == "jvp":
+        sizes = sizes @ np.abs(flatten([task.direction[n] for n in task.wrt]))
     with np.errstate(all="ignore"):
         rounding = UNIT_ROUNDOFF * flatten([np.broadcast_to(scale, np.shape(values[o]))
                                             for o, scale in zip(outputs, _output_scales(graph, values, outputs))])
-    return sizes, rounding
+    return sizes.ravel(), rounding
 
 
 def _output_scales(graph: Any, values: list[Any], outputs: list[int]) -> list[Any]:

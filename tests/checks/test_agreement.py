@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from diffcli.ad.flat import result_vector
 from diffcli.ad.problem import make_problem
 from diffcli.checks.compare import compare, compare_gradient
 
@@ -143,6 +144,53 @@ def test_ordinary_formulas_raise_no_false_alarm(formula, x, y):
     assume(not comparison.kinks)
     assert comparison.disagreement is None, (formula, x, y, {
         name: (m.result, m.extra.get("error_estimate")) for name, m in comparison.methods.items()})
+
+
+_TINY = st.one_of(st.floats(-2.0, 2.0), st.builds(lambda sign, mantissa, exponent: sign * mantissa * 10.0 ** exponent,
+                                                   st.sampled_from([-1.0, 1.0]), st.floats(1.0, 9.99), st.integers(-320, 0)))
+
+
+@settings(max_examples=10, deadline=None)
+@given(formula=_formulas(), x=_TINY, y=_TINY)
+@example(formula="cos(x) / (1 + cos(x)*cos(x))", x=1e-9, y=0.0)  # 1 − cos(x)² is 0: the terms it multiplies vanish
+@example(formula="log(1 + log(1 + y*y)*log(1 + y*y))", x=0.05, y=-1e-129)  # log(1 + y²) is 0, off by u·y²
+@example(formula="cos(log(1 + log(1 + x*x)*log(1 + x*x)))", x=1e-20, y=0.0)
+@example(formula="(3*x) / (1 + (log(1 + x*x) / (1 + atan(2)*atan(2)))**2)", x=7.902455407787011e-38, y=1.9)
+@example(formula="(0.5 / (1 + x*x)) / (1 + log(1 + y*y)*log(1 + y*y))", x=4.6e-190, y=-1e-56)
+@example(formula="(x / (1 + log(1 + x*x)*log(1 + x*x))) + (x / (1 + 2*2))", x=1.9e-63, y=2e-104)
+@example(formula="log(1 + (y*2)*(y*2))**3", x=1.89, y=1.175494351e-38)
+@example(formula="cos(log(1 + (x / (1 + 3*3))*(x / (1 + 3*3))))", x=2.3684935785376606e-12, y=0.0)
+def test_ordinary_hessians_raise_no_false_alarm(formula, x, y):
+    """The Hessian's entries are held to the rounding of the values they are made of too (each row's
+    reverse sweep as a graph): where a value such as log(1 + y²) rounds to 0, AD's Hessian loses
+    the terms it multiplies, and SymPy keeps them — rounding, not a wrong result."""
+    assume("x" in formula.replace("exp", "") or "y" in formula)
+    problem = make_problem(formula, {"x": x, "y": y})
+    comparison = compare("hessian", problem, ("reverse", "central", "symbolic")).comparison
+    assume(not comparison.kinks)
+    assert comparison.disagreement is None, (formula, x, y, {
+        name: (m.result, m.extra.get("error_estimate")) for name, m in comparison.methods.items()})
+
+
+@pytest.mark.parametrize("kind, formula, options, ad, symbolic", [
+    ("hessian", "cos(x)/(1+cos(x)**2)", {}, [-5e-19], [-7.500000000000001e-19]),
+    ("hessian", "log(1 + log(1+y*y)**2)", {}, [7.999999999999999e-258], [1.1999999999999999e-257]),
+    ("jacobian", "[-sin(x)*(1-cos(x)**2)/(1+cos(x)**2)**2, y]", {}, [-5e-19, 0, 0, 1], [-7.500000000000001e-19, 0, 0, 1]),
+    ("vjp", "[log(1 + log(1+x*x)**2), y]", {"cotangent": [1.0, 1.0]}, [0, 1], [4.000000000000001e-27, 1]),
+    ("jvp", "[log(1 + log(1+x*x)**2), y]", {"direction": {"x": 1.0, "y": 0.0}}, [0, 0], [4.000000000000001e-27, 0]),
+])
+def test_every_kind_allows_for_the_rounding_of_its_values(kind, formula, options, ad, symbolic):
+    """At x = 1e-9, y = −1e-129, cos(x) is 1 and log(1 + y²) is 0 in doubles: AD multiplies the
+    terms by the rounded values and gives two thirds (or none) of SymPy's entry. That is the
+    rounding of the values the derivative is made of, which each kind now allows for."""
+    method = "forward" if kind == "jvp" else "reverse"
+    point = {name: value for name, value in {"x": 1e-9, "y": -1e-129}.items() if name in formula}
+    derivative = compare(kind, make_problem(formula, point), (method, "symbolic"), **options)
+    comparison = derivative.comparison
+    assert comparison.disagreement is None and comparison.warnings == []
+    results = {name: np.asarray(result_vector(m.result, comparison.wrt), dtype=np.float64).ravel().tolist()
+               for name, m in comparison.methods.items()}
+    assert results == {"forward-over-reverse" if kind == "hessian" else method: ad, "symbolic": symbolic}
 
 
 def test_a_factorisation_rounds_relative_to_the_whole_matrix():
