@@ -21,7 +21,11 @@ Per row and iteration:
   multiplicity-corrected step, so such roots are reached to round-off, not left at the
   tolerance at a different distance from every start;
 * convergence is judged per equation against the size of its own terms (scale-aware):
-  |∂L/∂xᵢ| ≤ tol·max(|∂f/∂xᵢ|, Σₖ|λₖ ∂eₖ/∂xᵢ|, floor) and |eₖ − bₖ| ≤ tol·max(|eₖ|, |bₖ|, Σⱼ|xⱼ ∂eₖ/∂xⱼ|).
+  |∂L/∂xᵢ| ≤ tol·max(|∂f/∂xᵢ|, Σₖ|λₖ ∂eₖ/∂xᵢ|, floor); a constraint is judged against its natural
+  size, not its terms: |eₖ − bₖ| ≤ max(tol·max(|eₖ|, |bₖ|, natural size, floor), round-off of
+  its terms) (`feasibility`) — far out, where the terms are huge, only round-off is forgiven;
+* a run that ends where a constraint is decided only by cancellation (`feasibility.lost`) or
+  that drifts beyond DRIFT times its start and the problem's length fails: no point.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from diffcli.extrema.feasibility import lost, natural_size, rounding_bound, typical_length
 from diffcli.extrema.kkt import Batch, KKTGraph
 from diffcli.extrema.scaling import variable_scales
 
@@ -40,6 +45,10 @@ MAX_HALVINGS = 40
 STALL_WINDOW = 8
 STEP = 1e-4            # a converged run's next Newton step is below this share of |x| (or of its start)
 NONMONOTONE = 4
+# Beyond 1e8 times its start and the problem's length, a unit-size constraint keeps at most half
+# of its digits (u·1e8 ≈ √u): Newton has drifted off (x + y on (x+y)² ≤ 1, x + y ≥ 1.5 runs to
+# |x| ≈ 1e14, where x + y is off by 0.1). A badly scaled problem's roots at 1e6 are well inside.
+DRIFT = 1e8
 
 
 @dataclass
@@ -83,9 +92,10 @@ class Accuracy:
     tol: float
     floor: float = 0.0
     e_floor: np.ndarray | float = 0.0
+    length: float = 1.0        # the problem's length: the typical size of a start
 
     def looser(self, factor: float) -> "Accuracy":
-        return Accuracy(self.tol * factor, self.floor, self.e_floor)
+        return Accuracy(self.tol * factor, self.floor, self.e_floor, self.length)
 
 
 @dataclass
@@ -159,10 +169,32 @@ class System:
             scale = np.concatenate([scale, np.ones((len(Z), 1))], axis=1)
         return scale
 
+    def allowed(self, batch: Batch, Z: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Per equation, the largest |Fᵢ| that counts as solved: tol times the size of its terms for
+        ∂L/∂x; for an active constraint tol times its natural size, or its round-off if larger."""
+        n = self.kkt.n
+        allowed = self.accuracy.tol * self.scales(batch, Z, rows)
+        with np.errstate(all="ignore"):
+            x, bounds = Z[:, :n], self.bounds[rows]
+            floor = np.zeros(bounds.shape[1])
+            floor[:np.size(self.accuracy.e_floor)] = self.accuracy.e_floor
+            natural = np.maximum(np.maximum(np.abs(batch.e), natural_size(bounds, batch.jacobian, self.accuracy.length)),
+                                 np.maximum(floor, 1e-300))
+            constraint = np.maximum(self.accuracy.tol * natural, rounding_bound(batch.jacobian, x))
+        end = n + bounds.shape[1]
+        allowed[:, n:end] = np.where(self.active[rows], constraint, allowed[:, n:end])
+        return allowed
+
     def converged(self, batch: Batch, Z: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Every equation within tol of the size of its terms."""
+        """Every equation within its allowance (`allowed`)."""
         F = self.residual(batch, Z)
-        return np.all(np.abs(F) <= self.accuracy.tol * self.scales(batch, Z, rows), axis=1)
+        return np.all(np.abs(F) <= self.allowed(batch, Z, rows), axis=1)
+
+    def lost(self, batch: Batch, Z: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Rows where an active constraint is decided only by cancellation (`feasibility.lost`)."""
+        n = self.kkt.n
+        bounds = np.where(self.active[rows], self.bounds[rows], np.inf)
+        return lost(bounds, batch.jacobian * self.active[rows][:, :, None], Z[:, :n], self.accuracy.length)
 
     def weigh(self, batch: Batch, Z: np.ndarray) -> None:
         """Fix each row's equation weights: 1/(size of the terms) at its start.
@@ -269,6 +301,7 @@ def newton(system: System, Z0: np.ndarray, *, max_iter: int, log: bool = True,
     polishing = np.zeros(S, int)         # steps taken after convergence
     merits: list[list[float]] = [[] for _ in range(S)]
     size0 = np.maximum(np.abs(Z0[:, :n]).max(axis=1, initial=0.0), 1.0)
+    reach = DRIFT * np.maximum(size0, system.accuracy.length)
     for iteration in range(max_iter + polish + 1):
         rows = np.nonzero(running)[0]
         if not len(rows):
@@ -291,7 +324,8 @@ def newton(system: System, Z0: np.ndarray, *, max_iter: int, log: bool = True,
         # by extrapolation) gets up to `polish` steps — so no root is left at the tolerance.
         done = converged & (polishing[rows] >= polish)
         over = ~converged & (iteration >= max_iter)
-        diverged = ~converged & (np.abs(Z[rows, :n]).max(axis=1) > 1e12 * size0[rows])
+        diverged = ~(np.abs(Z[rows, :n]).max(axis=1) <= reach[rows])
+        done &= ~diverged
         for k in np.nonzero(done | over | diverged)[0]:
             s = rows[k]
             runs.converged[s] = bool(done[k])
@@ -299,7 +333,8 @@ def newton(system: System, Z0: np.ndarray, *, max_iter: int, log: bool = True,
             if over[k]:
                 runs.reasons[s] = f"no convergence in {max_iter} iterations"
             elif diverged[k]:
-                runs.reasons[s] = "diverged: |x| grew beyond 1e12 times the start"
+                runs.reasons[s] = (f"diverged: |x| grew beyond {DRIFT:.0e} times the start and the problem's "
+                                   "length, where round-off decides the constraints")
             if log:
                 runs.logs[s].append(Step(int(runs.iterations[s]), float(norm[k]), 0.0, float(batch.f[s])))
         running[rows[done | over | diverged]] = False
@@ -390,18 +425,23 @@ def newton(system: System, Z0: np.ndarray, *, max_iter: int, log: bool = True,
                 running[s] = False
                 runs.reasons[s] = "stalled at a local minimum of ‖∇L‖ that is not a zero"
     # Never report a point that does not satisfy the equations (a polish gone astray, say).
-    lost = runs.converged & ~(system.converged(batch, Z, everything) & batch.defined)
-    for s in np.nonzero(lost)[0]:
+    failed = runs.converged & ~(system.converged(batch, Z, everything) & batch.defined)
+    for s in np.nonzero(failed)[0]:
         runs.converged[s] = False
         runs.reasons[s] = "ended where ∇L = 0 does not hold to the tolerance"
+    # Nor one where the constraints carry no correct digits: that is round-off, not a root.
+    for s in np.nonzero(runs.converged & system.lost(batch, Z, everything))[0]:
+        runs.converged[s] = False
+        runs.reasons[s] = ("lost to rounding: the constraints there are decided only by cancellation "
+                           "(their terms are too large for their value to carry a correct digit)")
     runs.z = Z
     runs.last = batch
     F = system.residual(batch, Z)
     runs.residual = np.abs(F).max(axis=1)
     m = system.kkt.m
     with np.errstate(all="ignore"):
-        scale = system.scales(batch, Z, everything)
-        runs.feasibility = np.abs(F[:, n:n + m] / scale[:, n:n + m]).max(axis=1, initial=0.0)
+        allowed = system.allowed(batch, Z, everything) / system.accuracy.tol
+        runs.feasibility = np.abs(F[:, n:n + m] / allowed[:, n:n + m]).max(axis=1, initial=0.0)
     runs.evaluations = system.evaluations
     runs.point_evaluations = system.point_evaluations
     return runs
@@ -540,13 +580,13 @@ def accuracy_at(kkt: KKTGraph, X: np.ndarray, bounds: np.ndarray, tol: float, mu
         sizes = gradient if mu0 and gradient.size else slopes[np.isfinite(slopes) & (slopes > 0)]
         # A constraint's typical size: |∂e/∂x|·|x| at the starts (a constraint y = 0 met by
         # every start still has size |∂e/∂y|·(typical |x|)).
-        length = np.nanmedian(np.where(np.isfinite(X), np.abs(X), np.nan).max(axis=1)) if X.size else 1.0
+        length = typical_length(X)
         slope = np.abs(batch.jacobian).sum(axis=2)
-        size = np.abs(batch.e - bounds) + slope * (length if np.isfinite(length) and length > 0 else 1.0)
+        size = np.abs(batch.e - bounds) + slope * length
         size = np.where(np.isfinite(size), size, np.nan)
         typical = (np.nan_to_num(np.nanmedian(size, axis=0), nan=0.0) if len(size) and kkt.m
                    else np.zeros(kkt.m))
-    return Accuracy(tol, FLOOR * float(np.percentile(sizes, 90)) if sizes.size else 0.0, FLOOR * typical)
+    return Accuracy(tol, FLOOR * float(np.percentile(sizes, 90)) if sizes.size else 0.0, FLOOR * typical, length)
 
 
 def solve_rows(kkt: KKTGraph, X: np.ndarray, bounds: np.ndarray, active: np.ndarray, *, accuracy: Accuracy,

@@ -42,7 +42,7 @@ def probe(problem: LagrangeProblem, kkt: KKTGraph, scale: float, rng: np.random.
                                  np.eye(n), -np.eye(n)])
     D = len(directions)
     X = np.concatenate([r * scale * directions for r in RADII])
-    points, bad, f = project(problem, kkt, X)
+    points, bad, f = project(problem, kkt, X, length=scale)
     norms = np.linalg.norm(points, axis=1)
     radius = np.repeat(np.array(RADII) * scale, D)
     usable = (bad <= FEASIBLE) & np.isfinite(f) & (norms >= radius / 2)

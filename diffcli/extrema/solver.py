@@ -423,7 +423,7 @@ class _Search:
             from diffcli.extrema.feasibility import FEASIBLE, violation
 
             outside = runs.converged & (violation(self.problem, runs.last.e, runs.last.jacobian,
-                                                  runs.z[:, :self.kkt.n]) > 10 * FEASIBLE)
+                                                  runs.z[:, :self.kkt.n], self.accuracy.length) > 10 * FEASIBLE)
             for r in np.nonzero(outside)[0]:
                 runs.converged[r] = False
                 runs.reasons[r] = "a critical point of this active set, outside the feasible set"
