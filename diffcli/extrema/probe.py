@@ -21,6 +21,9 @@ from diffcli.extrema.problem import LagrangeProblem
 RADII = (10.0, 100.0, 1000.0)
 RANDOM_DIRECTIONS = 12
 MAX_ENTRIES = 60        # the probe is skipped on larger problems
+# Growth smaller than this share of |f| is the projections' rounding, not a trend: on the strip
+# 1.5 <= x + y <= 2, x + y far out is 2 give or take an ulp, and "still growing" would be false.
+MARGIN = 1e-9
 
 
 @dataclass
@@ -51,10 +54,16 @@ def probe(problem: LagrangeProblem, kkt: KKTGraph, scale: float, rng: np.random.
         result.far_feasible = True
         result.reach = float(RADII[-1] * scale)
     with np.errstate(invalid="ignore"):
-        rising = np.all(np.diff(f, axis=0) > 0, axis=0) & np.isfinite(f).all(axis=0)
-        falling = np.all(np.diff(f, axis=0) < 0, axis=0) & np.isfinite(f).all(axis=0)
+        steps, noise = np.diff(f, axis=0), MARGIN * np.fmax(np.abs(f[:-1]), np.abs(f[1:]))
+        rising = np.all(steps > noise, axis=0) & np.isfinite(f).all(axis=0)
+        falling = np.all(steps < -noise, axis=0) & np.isfinite(f).all(axis=0)
     if rising.any():
         result.above = float(np.max(f[-1][rising]))
     if falling.any():
         result.below = float(np.min(f[-1][falling]))
     return result
+
+
+def beyond(far: float, critical: float) -> bool:
+    """Whether `far` lies beyond `critical` by more than rounding (`MARGIN` of the larger size)."""
+    return abs(far - critical) > MARGIN * max(abs(far), abs(critical))

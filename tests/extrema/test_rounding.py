@@ -79,3 +79,13 @@ def test_a_point_far_out_is_no_feasible_point_however_small_its_violation_looks_
     assert violation(problem, np.array([[1.0, 1.0]]), np.array([[[2.0, 2.0], [1.0, 1.0]]]), near, 2.0)[0] \
         == pytest.approx(0.5 / 4.0)                                          # 1.5 − 1 against max(1.5, 2·2)
     assert FEASIBLE < 0.5 / 4.0
+
+
+def test_f_that_levels_off_far_out_is_not_called_unbounded():
+    # On the strip 1.5 <= x + y <= 2, x + y far out is 2 give or take an ulp: no "still growing".
+    result = solve("x + y", ["(x+y)**2 <= 4", "x + y >= 1.5"])
+    assert max(p.f for p in result.points) == pytest.approx(2, abs=1e-12)
+    assert not [w for w in result.warnings if "unbounded" in w], result.warnings
+    # ... while a truly unbounded f on a plane still says so, both ways
+    warnings = solve("x**2 + y**2 - z**2", ["x + y + z = 1"]).warnings
+    assert any("unbounded above" in w for w in warnings) and any("unbounded below" in w for w in warnings)
