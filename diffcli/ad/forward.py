@@ -21,10 +21,10 @@ from typing import Any, Mapping
 import numpy as np
 
 from diffcli.ad.evaluate import Point, evaluate
+from diffcli.ad.flat import zeros_like
 from diffcli.ad.graph import Graph
 from diffcli.ad.ops import PRIMITIVES, broadcast_like, chain, jvp_rule, shape_of
 from diffcli.ad.ops.dispatch import add
-from diffcli.ad.reverse import zeros_like
 
 # Entries of one block tangent (k directions × the node's size): 8 MB each.
 BLOCK_ENTRIES = 1 << 20
