@@ -120,12 +120,18 @@ _EXPRESSIONS = ["x * y", "sin(x) * y + x", "exp(x - y) / (1 + x*x)", "A @ x", "x
                 "sum(A * y, axis=0)", "outer(x, y) @ x", "tanh(A) @ sin(x)", "x / (2 + cos(y))", "mean(A, axis=1) * x"]
 
 
+def _random_problem(expr: str, n: int, seed: int):
+    """`expr` at seeded random x, y (length n) and A (n × n), each given only if it appears;
+    and the generator, for further draws."""
+    rng = np.random.default_rng(seed)
+    at = {"x": rng.uniform(-1, 1, n), "y": rng.uniform(-1, 1, n), "A": rng.uniform(-1, 1, (n, n))}
+    return make_problem(expr, {k: v for k, v in at.items() if k in expr}), rng
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.sampled_from(_EXPRESSIONS), st.integers(1, 4), st.integers(0, 2**31 - 1))
 def test_jacobian_forward_equals_reverse_equals_central(expr, n, seed):
-    rng = np.random.default_rng(seed)
-    at = {"x": rng.uniform(-1, 1, n), "y": rng.uniform(-1, 1, n), "A": rng.uniform(-1, 1, (n, n))}
-    problem = make_problem(expr, {k: v for k, v in at.items() if k in expr})
+    problem, _ = _random_problem(expr, n, seed)
     d = compare_jacobian(problem, ("forward", "reverse", "central"))
     forward = d.comparison.methods["forward"].result
     reverse = d.comparison.methods["reverse"].result
@@ -138,9 +144,7 @@ def test_jacobian_forward_equals_reverse_equals_central(expr, n, seed):
 @settings(max_examples=20, deadline=None)
 @given(st.sampled_from(_EXPRESSIONS), st.integers(1, 3), st.integers(0, 2**31 - 1))
 def test_jvp_and_vjp_are_the_jacobian_applied(expr, n, seed):
-    rng = np.random.default_rng(seed)
-    at = {"x": rng.uniform(-1, 1, n), "y": rng.uniform(-1, 1, n), "A": rng.uniform(-1, 1, (n, n))}
-    problem = make_problem(expr, {k: v for k, v in at.items() if k in expr})
+    problem, rng = _random_problem(expr, n, seed)
     J = jacobian_reverse(problem.graph, problem.point, problem.wrt)
     np.testing.assert_allclose(J, jacobian_forward(problem.graph, problem.point, problem.wrt), atol=1e-12)
     v = {name: rng.uniform(-1, 1, np.shape(problem.point[name])) for name in problem.wrt}
