@@ -64,6 +64,6 @@ def probe(problem: LagrangeProblem, kkt: KKTGraph, scale: float, rng: np.random.
     return result
 
 
-def beyond(far: float, critical: float) -> bool:
-    """Whether `far` lies beyond `critical` by more than rounding (`MARGIN` of the larger size)."""
-    return abs(far - critical) > MARGIN * max(abs(far), abs(critical))
+def exceeds(a: float, b: float) -> bool:
+    """Whether a > b by more than rounding (`MARGIN` of the larger size)."""
+    return a - b > MARGIN * max(abs(a), abs(b))

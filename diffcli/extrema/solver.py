@@ -589,7 +589,7 @@ def format_point(problem: LagrangeProblem, x: np.ndarray, digits: int = 6) -> st
 
 def _collect_warnings(result: LagrangeResult, kkt: KKTGraph, box: Mapping[str, tuple[float, float]],
                       rng: np.random.Generator, probe: bool) -> Any:
-    from diffcli.extrema.probe import beyond
+    from diffcli.extrema.probe import exceeds
     from diffcli.extrema.probe import probe as walk
 
     problem, warnings = result.problem, result.warnings
@@ -615,10 +615,10 @@ def _collect_warnings(result: LagrangeResult, kkt: KKTGraph, box: Mapping[str, t
         far = walk(problem, kkt, scale, rng)
         values = [p.f for p in result.points]
         where = " on the constraint set" if problem.m else ""
-        if far.above is not None and far.above > max(values) and beyond(far.above, max(values)):
+        if far.above is not None and exceeds(far.above, max(values)):
             warnings.append(f"f looks unbounded above{where} (f = {far.above:.3g} at |x| ≈ "
                             f"{1000 * scale:.3g}, still growing): the largest critical value is not a global maximum")
-        if far.below is not None and far.below < min(values) and beyond(far.below, min(values)):
+        if far.below is not None and exceeds(min(values), far.below):
             warnings.append(f"f looks unbounded below{where} (f = {far.below:.3g} at |x| ≈ "
                             f"{1000 * scale:.3g}, still falling): the smallest critical value is not a global minimum")
         return far
